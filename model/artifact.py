@@ -1,0 +1,114 @@
+"""Saving and loading a model: one joblib file holding the classifier and its manifest.
+
+A joblib file is a pickle: load only artifacts you trained or trust.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import warnings
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from model.classifier import HEAD_LABELS, TwoHeadClassifier
+from model.engine import Triager
+from model.errors import ArtifactError, ModelNotFoundError
+from model.manifest import ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, ModelManifest
+from model.policy import Thresholds
+from model.rules import RedFlagRules
+
+# Pickled estimators are only safe to load with the scikit-learn (major.minor) that made them.
+_PINNED_LIBRARIES = ("scikit-learn",)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("review-triage", "scikit-learn", "numpy", "scipy", "spacy", "joblib"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
+
+
+def save_model(path: Path, *, classifier: TwoHeadClassifier, manifest: ModelManifest) -> None:
+    """Write the artifact atomically: a crash mid-write never leaves a half-written model."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": ARTIFACT_FORMAT,
+        "format_version": ARTIFACT_FORMAT_VERSION,
+        "manifest": manifest.to_dict(),
+        "classifier": classifier,
+    }
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        joblib.dump(payload, tmp_name, compress=3)
+        Path(tmp_name).replace(path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def read_artifact(path: Path) -> tuple[TwoHeadClassifier, ModelManifest]:
+    """The classifier and manifest of an artifact, after checking it can be used here."""
+    if not path.is_file():
+        raise ModelNotFoundError(f"no model at {path}: train one with `triage train`")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # version mismatches are reported below, clearly
+            payload: Any = joblib.load(path)
+    except Exception as exc:
+        raise ArtifactError(
+            f"{path} is corrupt or not a review-triage model: cannot be read ({exc!r})"
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+        raise ArtifactError(f"{path} is not a review-triage model artifact")
+    version = payload.get("format_version")
+    if version != ARTIFACT_FORMAT_VERSION:
+        raise ArtifactError(
+            f"{path} has artifact format version {version}; this install reads version "
+            f"{ARTIFACT_FORMAT_VERSION}: retrain the model"
+        )
+    try:
+        manifest = ModelManifest.from_dict(payload["manifest"])
+    except (KeyError, TypeError) as exc:
+        raise ArtifactError(f"{path} has an incomplete manifest ({exc})") from exc
+    expected_labels = {head: list(labels) for head, labels in HEAD_LABELS.items()}
+    if manifest.labels != expected_labels:
+        raise ArtifactError(
+            f"{path} was trained for labels {manifest.labels}, this install uses "
+            f"{expected_labels}: retrain the model"
+        )
+    installed = library_versions()
+    for name in _PINNED_LIBRARIES:
+        made_with = manifest.libraries.get(name, "unknown")
+        if _major_minor(made_with) != _major_minor(installed[name]):
+            raise ArtifactError(
+                f"{path} was made with {name} {made_with}, this install has {installed[name]}: "
+                "retrain the model or install the matching version"
+            )
+    classifier = payload.get("classifier")
+    if not isinstance(classifier, TwoHeadClassifier) or classifier.features is None:
+        raise ArtifactError(f"{path} holds no fitted review-triage classifier")
+    return classifier, manifest
+
+
+def load_triager(path: Path, *, rules: RedFlagRules | None = None) -> Triager:
+    """A ready Triager from an artifact (rules are compiled unless given)."""
+    classifier, manifest = read_artifact(path)
+    return Triager(
+        classifier=classifier,
+        thresholds=Thresholds.from_dict(manifest.thresholds),
+        manifest=manifest,
+        rules=rules,
+    )
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])

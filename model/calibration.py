@@ -1,0 +1,129 @@
+"""Probability calibration and confidence thresholds.
+
+Temperature scaling divides a head's logits by one fitted number T: it keeps the ranking (and
+so accuracy) and fixes over- or under-confidence. Thresholds per predicted class are then set
+so that the labels applied without a human reach a target precision.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize_scalar
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def softmax(logits: FloatArray, temperature: float = 1.0) -> FloatArray:
+    scaled = logits / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    result: FloatArray = exp / exp.sum(axis=1, keepdims=True)
+    return result
+
+
+def negative_log_likelihood(probs: FloatArray, y: IntArray) -> float:
+    picked = np.clip(probs[np.arange(len(y)), y], 1e-15, 1.0)
+    return float(-np.mean(np.log(picked)))
+
+
+def fit_temperature(logits: FloatArray, y: IntArray) -> float:
+    """The temperature that minimises the negative log-likelihood of held-out logits."""
+    if len(y) == 0:
+        raise ValueError("cannot fit a temperature on no examples")
+
+    def loss(log_t: float) -> float:
+        return negative_log_likelihood(softmax(logits, math.exp(log_t)), y)
+
+    result = minimize_scalar(loss, bounds=(math.log(0.02), math.log(50.0)), method="bounded")
+    return float(math.exp(result.x))
+
+
+def expected_calibration_error(probs: FloatArray, y: IntArray, n_bins: int = 15) -> float:
+    """Top-label ECE: the gap between confidence and accuracy, averaged over equal-width bins."""
+    if len(y) == 0:
+        return 0.0
+    confidence = probs.max(axis=1)
+    correct = (probs.argmax(axis=1) == y).astype(np.float64)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    total = 0.0
+    for b in range(n_bins):
+        mask = bins == b
+        if mask.any():
+            total += mask.sum() * abs(confidence[mask].mean() - correct[mask].mean())
+    return float(total / len(y))
+
+
+def brier_score(probs: FloatArray, y: IntArray) -> float:
+    """Mean squared distance between the probability vector and the one-hot truth."""
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(len(y)), y] = 1.0
+    return float(np.mean(np.sum((probs - onehot) ** 2, axis=1)))
+
+
+@dataclass(frozen=True, slots=True)
+class HeadThresholds:
+    """Minimum confidence per predicted label for one head; None means never auto-apply."""
+
+    by_label: dict[str, float | None]
+
+    def passes(self, label: str, confidence: float) -> bool:
+        threshold = self.by_label.get(label)
+        return threshold is not None and confidence >= threshold
+
+
+def thresholds_for_precision(
+    probs: FloatArray,
+    y: IntArray,
+    labels: Sequence[str],
+    *,
+    target_precision: float,
+    min_support: int = 5,
+) -> HeadThresholds:
+    """Per predicted label, the lowest confidence at which the items predicted with at least
+    that confidence reach `target_precision`.
+
+    A label predicted fewer than `min_support` times, or never precise enough, gets None: its
+    predictions always go to a human.
+    """
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    by_label: dict[str, float | None] = {}
+    for index, label in enumerate(labels):
+        mask = predicted == index
+        if mask.sum() < min_support:
+            by_label[label] = None
+            continue
+        order = np.argsort(-confidence[mask], kind="stable")
+        sorted_conf = confidence[mask][order]
+        sorted_correct = (y[mask][order] == index).astype(np.float64)
+        precision = np.cumsum(sorted_correct) / np.arange(1, len(order) + 1)
+        # Only cut between distinct confidences: ties must be all in or all out.
+        boundary = np.append(sorted_conf[1:] < sorted_conf[:-1], True)
+        ok = np.flatnonzero((precision >= target_precision) & boundary)
+        ok = ok[ok + 1 >= min_support]
+        by_label[label] = float(sorted_conf[ok[-1]]) if len(ok) else None
+    return HeadThresholds(by_label)
+
+
+def cross_fitted_probabilities(
+    logits: FloatArray, y: IntArray, *, folds: int = 5, seed: int = 13
+) -> FloatArray:
+    """Probabilities where each row's temperature was fitted on the other folds only.
+
+    The ECE of these is an honest estimate for a temperature fitted on this same set.
+    """
+    rng = np.random.default_rng(seed)
+    fold_of = rng.permutation(len(y)) % folds
+    probs = np.zeros_like(logits)
+    for fold in range(folds):
+        held = fold_of == fold
+        temperature = fit_temperature(logits[~held], y[~held])
+        probs[held] = softmax(logits[held], temperature)
+    return probs

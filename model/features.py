@@ -1,0 +1,77 @@
+"""Turning feedback items into model features: word and character TF-IDF, rating and source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from model.labels import KNOWN_SOURCES
+from model.records import FeedbackItem
+
+_RATING_SLOTS = 6  # "not given" plus 1..5
+_SOURCE_SLOTS = len(KNOWN_SOURCES) + 2  # "not given", known channels, "other"
+_SOURCE_INDEX = {name: i + 1 for i, name in enumerate(KNOWN_SOURCES)}
+
+
+class FeatureBuilder:
+    """Word 1-2-grams and character 2-5-grams (TF-IDF, sublinear), plus one-hot rating and source.
+
+    Rating and source are optional on every item: "not given" is a value of its own, so a
+    missing field is recorded as missing, never guessed.
+    """
+
+    def __init__(
+        self,
+        *,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (2, 5),
+        metadata_weight: float = 0.5,
+        use_metadata: bool = True,
+    ) -> None:
+        self.word = TfidfVectorizer(
+            ngram_range=word_ngrams,
+            sublinear_tf=True,
+            strip_accents="unicode",
+            lowercase=True,
+            min_df=1,
+            token_pattern=r"(?u)\b\w+\b",
+            dtype=np.float64,
+        )
+        self.char = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=char_ngrams,
+            sublinear_tf=True,
+            strip_accents="unicode",
+            lowercase=True,
+            min_df=2,
+            dtype=np.float64,
+        )
+        self.metadata_weight = metadata_weight
+        self.use_metadata = use_metadata
+
+    def fit(self, items: Sequence[FeedbackItem]) -> FeatureBuilder:
+        texts = [item.text for item in items]
+        self.word.fit(texts)
+        self.char.fit(texts)
+        return self
+
+    def transform(self, items: Sequence[FeedbackItem]) -> sp.csr_matrix:
+        texts = [item.text for item in items]
+        blocks = [self.word.transform(texts), self.char.transform(texts)]
+        if self.use_metadata:
+            blocks.append(self._metadata(items))
+        return sp.hstack(blocks, format="csr")
+
+    def _metadata(self, items: Sequence[FeedbackItem]) -> sp.csr_matrix:
+        rows = np.repeat(np.arange(len(items)), 2)
+        cols = np.empty(2 * len(items), dtype=np.int64)
+        for i, item in enumerate(items):
+            cols[2 * i] = item.rating or 0
+            source = 0 if item.source is None else _SOURCE_INDEX.get(item.source, _SOURCE_SLOTS - 1)
+            cols[2 * i + 1] = _RATING_SLOTS + source
+        data = np.full(len(cols), self.metadata_weight)
+        shape = (len(items), _RATING_SLOTS + _SOURCE_SLOTS)
+        return sp.csr_matrix((data, (rows, cols)), shape=shape)

@@ -1,0 +1,197 @@
+"""The decision policy: combine the model's proposal with the red-flag rules.
+
+- Final severity is the higher of the model's and the rules' (a rule hit means red).
+- `rule_forced` when any rule fired; else `needs_review` when the item is red, the model is
+  below its per-class confidence threshold, or no model is loaded; else `auto_applied`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from model.calibration import FloatArray, HeadThresholds, IntArray, thresholds_for_precision
+from model.labels import Category, Decision, Severity, higher_severity
+from model.rules import RedFlagHit
+
+DEFAULT_TARGET_PRECISION = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Per-class confidence thresholds of both heads, derived on a calibration set."""
+
+    target_precision: float
+    category: HeadThresholds
+    severity: HeadThresholds
+    # What the thresholds achieved on the calibration set they were derived from.
+    coverage: float = 0.0
+    achieved_precision: dict[str, float | None] = field(default_factory=dict)
+    calibration_rows: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target_precision": self.target_precision,
+            "category": dict(self.category.by_label),
+            "severity": dict(self.severity.by_label),
+            "coverage": self.coverage,
+            "achieved_precision": dict(self.achieved_precision),
+            "calibration_rows": self.calibration_rows,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Thresholds:
+        return cls(
+            target_precision=float(data["target_precision"]),
+            category=HeadThresholds(dict(data["category"])),
+            severity=HeadThresholds(dict(data["severity"])),
+            coverage=float(data.get("coverage", 0.0)),
+            achieved_precision=dict(data.get("achieved_precision", {})),
+            calibration_rows=int(data.get("calibration_rows", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelProposal:
+    """What the model says about one item: its top label and confidence per head."""
+
+    category: Category
+    category_confidence: float
+    severity: Severity
+    severity_confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyOutcome:
+    severity: Severity | None
+    decision: Decision
+    reasons: list[str]
+
+
+def decide(
+    *,
+    proposal: ModelProposal | None,
+    hits: Sequence[RedFlagHit],
+    thresholds: Thresholds | None,
+) -> PolicyOutcome:
+    """Apply the policy to one item. `proposal` is None when no model could be loaded."""
+    reasons: list[str] = []
+    rule_severity = Severity.RED if hits else None
+    for family in dict.fromkeys(hit.family.value for hit in hits):
+        rules = sorted({hit.rule for hit in hits if hit.family.value == family})
+        reasons.append(f"red_flag:{family} ({', '.join(rules)})")
+
+    if proposal is None or thresholds is None:
+        reasons.append("model_unavailable")
+        decision = Decision.RULE_FORCED if hits else Decision.NEEDS_REVIEW
+        return PolicyOutcome(severity=rule_severity, decision=decision, reasons=reasons)
+
+    severity = proposal.severity
+    if rule_severity is not None:
+        severity = higher_severity(severity, rule_severity)
+    if proposal.severity is Severity.RED:
+        reasons.append("model_severity_red")
+    if not thresholds.category.passes(proposal.category.value, proposal.category_confidence):
+        reasons.append(
+            _low_confidence("category", proposal.category.value, proposal.category_confidence,
+                            thresholds.category)
+        )
+    if not thresholds.severity.passes(proposal.severity.value, proposal.severity_confidence):
+        reasons.append(
+            _low_confidence("severity", proposal.severity.value, proposal.severity_confidence,
+                            thresholds.severity)
+        )
+
+    if hits:
+        decision = Decision.RULE_FORCED
+    elif severity is Severity.RED or len(reasons) > 0:
+        decision = Decision.NEEDS_REVIEW
+    else:
+        decision = Decision.AUTO_APPLIED
+        reasons.append("confident")
+    return PolicyOutcome(severity=severity, decision=decision, reasons=reasons)
+
+
+def _low_confidence(head: str, label: str, confidence: float, thresholds: HeadThresholds) -> str:
+    threshold = thresholds.by_label.get(label)
+    if threshold is None:
+        return f"low_confidence:{head} ({label} is never auto-applied)"
+    return f"low_confidence:{head} ({label} {confidence:.2f} < {threshold:.2f})"
+
+
+def derive_thresholds(
+    *,
+    category_probs: FloatArray,
+    severity_probs: FloatArray,
+    category_true: IntArray,
+    severity_true: IntArray,
+    rule_fired: NDArray[np.bool_],
+    target_precision: float = DEFAULT_TARGET_PRECISION,
+    min_support: int = 5,
+    max_rounds: int = 10,
+) -> Thresholds:
+    """Thresholds so that labels auto-applied on this calibration set reach `target_precision`.
+
+    Only items the policy could auto-apply count (no rule hit, model severity not red). Each
+    head's thresholds are derived on the items the other head lets through, alternating until
+    both heads' auto-applied precision reaches the target, so the two heads together (not just
+    each alone) meet it.
+    """
+    severity_labels = [s.value for s in Severity]
+    category_labels = [c.value for c in Category]
+    red = severity_labels.index(Severity.RED.value)
+    eligible = ~rule_fired & (severity_probs.argmax(axis=1) != red)
+    cat_conf, cat_pred = category_probs.max(axis=1), category_probs.argmax(axis=1)
+    sev_conf, sev_pred = severity_probs.max(axis=1), severity_probs.argmax(axis=1)
+
+    def passing(head: HeadThresholds, labels: list[str], pred: IntArray, conf: FloatArray
+                ) -> NDArray[np.bool_]:
+        return np.array([head.passes(labels[p], c) for p, c in zip(pred, conf, strict=True)],
+                        dtype=bool)
+
+    def fit(mask: NDArray[np.bool_], probs: FloatArray, y: IntArray, labels: list[str]
+            ) -> HeadThresholds:
+        return thresholds_for_precision(probs[mask], y[mask], labels,
+                                        target_precision=target_precision, min_support=min_support)
+
+    category = fit(eligible, category_probs, category_true, category_labels)
+    severity = fit(eligible, severity_probs, severity_true, severity_labels)
+    for _ in range(max_rounds):
+        cat_ok = passing(category, category_labels, cat_pred, cat_conf)
+        sev_ok = passing(severity, severity_labels, sev_pred, sev_conf)
+        auto = eligible & cat_ok & sev_ok
+        precision = _precisions(auto, cat_pred, category_true, sev_pred, severity_true)
+        if all(p is None or p >= target_precision for p in precision.values()):
+            break
+        category = fit(eligible & sev_ok, category_probs, category_true, category_labels)
+        severity = fit(eligible & cat_ok, severity_probs, severity_true, severity_labels)
+    cat_ok = passing(category, category_labels, cat_pred, cat_conf)
+    sev_ok = passing(severity, severity_labels, sev_pred, sev_conf)
+    auto = eligible & cat_ok & sev_ok
+    return Thresholds(
+        target_precision=target_precision,
+        category=category,
+        severity=severity,
+        coverage=float(auto.mean()) if len(auto) else 0.0,
+        achieved_precision=_precisions(auto, cat_pred, category_true, sev_pred, severity_true),
+        calibration_rows=len(auto),
+    )
+
+
+def _precisions(
+    auto: NDArray[np.bool_],
+    cat_pred: IntArray,
+    cat_true: IntArray,
+    sev_pred: IntArray,
+    sev_true: IntArray,
+) -> dict[str, float | None]:
+    if not auto.any():
+        return {"category": None, "severity": None}
+    return {
+        "category": float((cat_pred[auto] == cat_true[auto]).mean()),
+        "severity": float((sev_pred[auto] == sev_true[auto]).mean()),
+    }

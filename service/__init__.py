@@ -1,0 +1,1 @@
+"""The escalation service (FastAPI, persistence, workflow): built on `model/`."""

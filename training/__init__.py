@@ -1,0 +1,1 @@
+"""Training jobs: labelled datasets, training, evaluation."""

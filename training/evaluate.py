@@ -1,0 +1,205 @@
+"""Evaluation of a triager on a labelled set: the model alone, the rules alone, and both.
+
+The result is a plain nested dict (easy to print, save as JSON and log to a tracker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+from model.calibration import FloatArray, IntArray, brier_score, expected_calibration_error
+from model.classifier import HEAD_LABELS
+from model.engine import Triager, TriageResult
+from model.labels import Decision, FlagFamily, Severity
+from training.datasets import LabelledDataset
+
+_RED = HEAD_LABELS["severity"].index(Severity.RED.value)
+_GREEN = HEAD_LABELS["severity"].index(Severity.GREEN.value)
+
+
+def head_report(
+    y_true: IntArray, y_pred: IntArray, labels: tuple[str, ...], probs: FloatArray | None = None
+) -> dict[str, Any]:
+    """Macro-F1, accuracy and per-class precision/recall/F1 (plus ECE and Brier with probs)."""
+    indices = list(range(len(labels)))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=indices, zero_division=0
+    )
+    report: dict[str, Any] = {
+        "macro_f1": float(f1_score(y_true, y_pred, labels=indices, average="macro",
+                                   zero_division=0)),
+        "accuracy": float(np.mean(y_true == y_pred)),
+        "per_class": {
+            label: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(labels)
+        },
+    }
+    if probs is not None:
+        report["ece"] = expected_calibration_error(probs, y_true)
+        report["brier"] = brier_score(probs, y_true)
+    return report
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def evaluate(triager: Triager, dataset: LabelledDataset) -> dict[str, Any]:
+    """Every figure of the model alone, the rules alone and the combined decision."""
+    if triager.classifier is None:
+        raise ValueError("evaluation needs a model")
+    items = dataset.items
+    targets = dataset.targets()
+    results = triager.classify_many(items)
+    probs = triager.classifier.predict_proba(items)
+    true_red = targets["severity"] == _RED
+    true_green = targets["severity"] == _GREEN
+
+    model: dict[str, Any] = {}
+    for head in ("category", "severity"):
+        head_probs = probs.of(head)
+        model[head] = head_report(targets[head], head_probs.argmax(axis=1), HEAD_LABELS[head],
+                                  head_probs)
+    model_red = probs.severity.argmax(axis=1) == _RED
+    model["red_recall"] = _ratio(int((model_red & true_red).sum()), int(true_red.sum()))
+    model["red_precision"] = _ratio(int((model_red & true_red).sum()), int(model_red.sum()))
+
+    return {
+        "dataset": asdict(dataset.digest) | {"path": str(dataset.path)},
+        "model": model,
+        "rules": _rules_report(dataset, results, true_red, true_green),
+        "combined": _combined_report(dataset, results, targets, true_red),
+    }
+
+
+def _rules_report(
+    dataset: LabelledDataset,
+    results: list[TriageResult],
+    true_red: np.ndarray[Any, Any],
+    true_green: np.ndarray[Any, Any],
+) -> dict[str, Any]:
+    fired = np.array([bool(r.red_flags) for r in results])
+    hard_negative = np.array([row.hard_negative for row in dataset.rows])
+    families: dict[str, Any] = {}
+    for family in FlagFamily:
+        truth = dataset.has_flag(family)
+        hit = np.array([any(h.family is family for h in r.red_flags) for r in results])
+        families[family.value] = {
+            "support": int(truth.sum()),
+            "fired": int(hit.sum()),
+            "recall": _ratio(int((hit & truth).sum()), int(truth.sum())),
+            "precision": _ratio(int((hit & truth).sum()), int(hit.sum())),
+        }
+    return {
+        "red_recall": _ratio(int((fired & true_red).sum()), int(true_red.sum())),
+        "red_precision": _ratio(int((fired & true_red).sum()), int(fired.sum())),
+        "fire_rate": float(fired.mean()),
+        "green_fire_rate": _ratio(int((fired & true_green).sum()), int(true_green.sum())),
+        "hard_negative_fire_rate": _ratio(int((fired & hard_negative).sum()),
+                                          int(hard_negative.sum())),
+        "families": families,
+    }
+
+
+def _combined_report(
+    dataset: LabelledDataset,
+    results: list[TriageResult],
+    targets: dict[str, IntArray],
+    true_red: np.ndarray[Any, Any],
+) -> dict[str, Any]:
+    severity_index = {label: i for i, label in enumerate(HEAD_LABELS["severity"])}
+    final = np.array([severity_index[r.severity.value] if r.severity else -1 for r in results])
+    final_red = final == _RED
+    decisions = {d.value: sum(r.decision is d for r in results) for d in Decision}
+    auto = np.array([r.decision is Decision.AUTO_APPLIED for r in results])
+    category_index = {label: i for i, label in enumerate(HEAD_LABELS["category"])}
+    predicted_category = np.array(
+        [category_index[r.category.value] if r.category else -1 for r in results]
+    )
+    return {
+        "severity": head_report(targets["severity"], final, HEAD_LABELS["severity"]),
+        "red_recall": _ratio(int((final_red & true_red).sum()), int(true_red.sum())),
+        "red_precision": _ratio(int((final_red & true_red).sum()), int(final_red.sum())),
+        "decisions": decisions,
+        "coverage": float(auto.mean()),
+        "auto_applied_precision": {
+            "category": _ratio(int((predicted_category[auto] == targets["category"][auto]).sum()),
+                               int(auto.sum())),
+            "severity": _ratio(int((final[auto] == targets["severity"][auto]).sum()),
+                               int(auto.sum())),
+        },
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "  n/a"
+    if isinstance(value, float):
+        return f"{value:5.3f}"
+    return str(value)
+
+
+def format_evaluation(report: dict[str, Any], *, target_precision: float | None = None) -> str:
+    """A readable text rendering of `evaluate`'s result."""
+    data = report["dataset"]
+    lines = [f"Evaluation on {data['name']} ({data['rows']} rows, sha256 {data['sha256'][:12]})"]
+    for head in ("category", "severity"):
+        head_data = report["model"][head]
+        lines.append("")
+        lines.append(
+            f"Model alone, {head}: macro-F1 {_fmt(head_data['macro_f1'])}  accuracy "
+            f"{_fmt(head_data['accuracy'])}  ECE {_fmt(head_data['ece'])}  Brier "
+            f"{_fmt(head_data['brier'])}"
+        )
+        if "ece_cross_fitted" in head_data:
+            lines.append(f"  ECE with the temperature fitted on other folds of this set: "
+                         f"{_fmt(head_data['ece_cross_fitted'])}")
+        lines.append(f"  {'label':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+        for label, values in head_data["per_class"].items():
+            lines.append(
+                f"  {label:<18}{_fmt(values['precision']):>10}{_fmt(values['recall']):>10}"
+                f"{_fmt(values['f1']):>10}{values['support']:>9}"
+            )
+    model = report["model"]
+    lines.append(f"  model red recall {_fmt(model['red_recall'])}  red precision "
+                 f"{_fmt(model['red_precision'])}")
+
+    rules = report["rules"]
+    lines.append("")
+    lines.append(
+        f"Rules alone: red recall {_fmt(rules['red_recall'])}  red precision "
+        f"{_fmt(rules['red_precision'])}  fire rate on green {_fmt(rules['green_fire_rate'])}  "
+        f"on hard negatives {_fmt(rules['hard_negative_fire_rate'])}"
+    )
+    lines.append(f"  {'family':<18}{'recall':>10}{'precision':>10}{'support':>9}{'fired':>7}")
+    for family, values in rules["families"].items():
+        lines.append(
+            f"  {family:<18}{_fmt(values['recall']):>10}{_fmt(values['precision']):>10}"
+            f"{values['support']:>9}{values['fired']:>7}"
+        )
+
+    combined = report["combined"]
+    lines.append("")
+    lines.append(
+        f"Model + rules: severity macro-F1 {_fmt(combined['severity']['macro_f1'])}  red recall "
+        f"{_fmt(combined['red_recall'])}  red precision {_fmt(combined['red_precision'])}"
+    )
+    decisions = ", ".join(f"{k} {v}" for k, v in combined["decisions"].items())
+    precision = combined["auto_applied_precision"]
+    target = f" (target {target_precision:.2f})" if target_precision is not None else ""
+    lines.append(f"  decisions: {decisions}")
+    lines.append(
+        f"  coverage (auto-applied share) {_fmt(combined['coverage'])}; precision of "
+        f"auto-applied labels{target}: category {_fmt(precision['category'])}, severity "
+        f"{_fmt(precision['severity'])}"
+    )
+    return "\n".join(lines)
