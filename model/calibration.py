@@ -1,8 +1,10 @@
 """Probability calibration and confidence thresholds.
 
-Temperature scaling divides a head's logits by one fitted number T: it keeps the ranking (and
-so accuracy) and fixes over- or under-confidence. Thresholds per predicted class are then set
-so that the labels applied without a human reach a target precision.
+Vector scaling (temperature scaling with one temperature and one bias per class) maps a
+head's logits to calibrated probabilities. With one temperature and no bias it is plain
+temperature scaling; the per-class terms also absorb the shift in class priors between the
+training data and the data the model meets. Thresholds per predicted class are then set so
+that the labels applied without a human reach a target precision.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -42,6 +44,49 @@ def fit_temperature(logits: FloatArray, y: IntArray) -> float:
 
     result = minimize_scalar(loss, bounds=(math.log(0.02), math.log(50.0)), method="bounded")
     return float(math.exp(result.x))
+
+
+@dataclass(frozen=True, slots=True)
+class VectorScaling:
+    """probabilities = softmax(logits / temperatures + biases), fitted on held-out data."""
+
+    temperatures: tuple[float, ...]
+    biases: tuple[float, ...]
+
+    @classmethod
+    def identity(cls, n_classes: int) -> VectorScaling:
+        return cls((1.0,) * n_classes, (0.0,) * n_classes)
+
+    def apply(self, logits: FloatArray) -> FloatArray:
+        scaled = logits / np.asarray(self.temperatures) + np.asarray(self.biases)
+        return softmax(scaled)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {"temperatures": list(self.temperatures), "biases": list(self.biases)}
+
+
+def fit_vector_scaling(logits: FloatArray, y: IntArray, *, bias_penalty: float = 1e-3
+                       ) -> VectorScaling:
+    """Per-class temperatures and biases minimising held-out negative log-likelihood.
+
+    A small L2 penalty keeps the biases near zero for classes with few held-out examples.
+    """
+    if len(y) == 0:
+        raise ValueError("cannot calibrate on no examples")
+    n_classes = logits.shape[1]
+    rows = np.arange(len(y))
+
+    def loss(params: FloatArray) -> float:
+        scaled = logits / np.exp(params[:n_classes]) + params[n_classes:]
+        scaled = scaled - scaled.max(axis=1, keepdims=True)
+        log_probs = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
+        penalty = bias_penalty * float(np.sum(params[n_classes:] ** 2))
+        return float(-log_probs[rows, y].mean()) + penalty
+
+    result = minimize(loss, np.zeros(2 * n_classes), method="L-BFGS-B")
+    temperatures = tuple(float(t) for t in np.exp(result.x[:n_classes]))
+    biases = tuple(float(b) for b in result.x[n_classes:])
+    return VectorScaling(temperatures, biases)
 
 
 def expected_calibration_error(probs: FloatArray, y: IntArray, n_bins: int = 15) -> float:
@@ -115,15 +160,14 @@ def thresholds_for_precision(
 def cross_fitted_probabilities(
     logits: FloatArray, y: IntArray, *, folds: int = 5, seed: int = 13
 ) -> FloatArray:
-    """Probabilities where each row's temperature was fitted on the other folds only.
+    """Probabilities where each row's calibration was fitted on the other folds only.
 
-    The ECE of these is an honest estimate for a temperature fitted on this same set.
+    The ECE of these is an honest estimate for a calibration fitted on this same set.
     """
     rng = np.random.default_rng(seed)
     fold_of = rng.permutation(len(y)) % folds
     probs = np.zeros_like(logits)
     for fold in range(folds):
         held = fold_of == fold
-        temperature = fit_temperature(logits[~held], y[~held])
-        probs[held] = softmax(logits[held], temperature)
+        probs[held] = fit_vector_scaling(logits[~held], y[~held]).apply(logits[held])
     return probs

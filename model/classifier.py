@@ -1,4 +1,4 @@
-"""The two-headed text classifier: category and severity, with temperature-scaled probabilities."""
+"""The two-headed text classifier: category and severity, with calibrated probabilities."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 
-from model.calibration import FloatArray, IntArray, fit_temperature, softmax
+from model.calibration import FloatArray, IntArray, VectorScaling, fit_vector_scaling
 from model.features import FeatureBuilder
 from model.labels import CATEGORIES, SEVERITIES
 from model.records import FeedbackItem
@@ -56,10 +56,10 @@ class HeadProbabilities:
 
 
 class TwoHeadClassifier:
-    """Shared features, one logistic regression per head, one temperature per head.
+    """Shared features, one logistic regression per head, one calibration map per head.
 
-    Temperatures are fitted on held-out labelled data (the calibration set), never on the
-    training rows, whose logits are over-confident by construction.
+    The calibration maps are fitted on held-out labelled data (the calibration set), never
+    on the training rows, whose logits are over-confident by construction.
     """
 
     def __init__(self, config: ClassifierConfig | None = None) -> None:
@@ -68,7 +68,7 @@ class TwoHeadClassifier:
             raise ValueError(f"unknown model family {self.config.family!r}")
         self.features: FeatureBuilder | None = None
         self.heads: dict[str, LogisticRegression] = {}
-        self.temperatures: dict[str, float] = {head: 1.0 for head in HEADS}
+        self.calibration = {head: VectorScaling.identity(len(HEAD_LABELS[head])) for head in HEADS}
 
     def _new_features(self) -> FeatureBuilder:
         return FeatureBuilder(
@@ -105,15 +105,15 @@ class TwoHeadClassifier:
         matrix = self.features.transform(items)
         fitted = self._fit_heads([(head, matrix, targets[head]) for head in HEADS])
         self.heads = dict(zip(HEADS, fitted, strict=True))
-        self.temperatures = {head: 1.0 for head in HEADS}
+        self.calibration = {head: VectorScaling.identity(len(HEAD_LABELS[head])) for head in HEADS}
         return self
 
     def calibrate(
         self, items: Sequence[FeedbackItem], targets: dict[str, IntArray]
     ) -> dict[str, FloatArray]:
-        """Fit each head's temperature on held-out labelled items; returns their raw logits."""
+        """Fit each head's vector scaling on held-out labelled items; returns their raw logits."""
         logits = self.logits(items)
-        self.temperatures = {head: fit_temperature(logits[head], targets[head]) for head in HEADS}
+        self.calibration = {head: fit_vector_scaling(logits[head], targets[head]) for head in HEADS}
         return logits
 
     def logits(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:
@@ -125,8 +125,8 @@ class TwoHeadClassifier:
     def predict_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities:
         logits = self.logits(items)
         return HeadProbabilities(
-            category=softmax(logits["category"], self.temperatures["category"]),
-            severity=softmax(logits["severity"], self.temperatures["severity"]),
+            category=self.calibration["category"].apply(logits["category"]),
+            severity=self.calibration["severity"].apply(logits["severity"]),
         )
 
 

@@ -24,7 +24,7 @@ class ModelManifest:
     created_at: str
     labels: dict[str, list[str]]
     thresholds: dict[str, Any]
-    temperatures: dict[str, float]
+    calibration: dict[str, dict[str, list[float]]]
     rules_version: str
     libraries: dict[str, str]
     config: dict[str, Any]

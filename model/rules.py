@@ -63,110 +63,185 @@ class FamilyRules:
 
 
 def pattern_legal() -> FamilyRules:
-    """Legal threats and legal action.
+    """Legal threats, legal action and regulators.
 
     Examples: "we will sue", "they sued us", "suing you", "class action", "my lawyer",
-    "our attorneys will be in touch", "taking legal action", "see you in court",
-    "small claims", "cease and desist", "complaint to the ombudsman", "GDPR complaint".
+    "our general counsel has been instructed", "taking legal action", "see you in court",
+    "small claims", "cease and desist", "complaint to the ombudsman", "GDPR complaint",
+    "formal notice of claim", "under criminal investigation", "fined by the regulator".
     """
     return FamilyRules(
         family=FlagFamily.LEGAL,
         rules={
             "sue": [
-                "=sue|sued|suing|sues|sueing|suin",
+                "=sue|sued|suing|sues|sueing|suin|sueed",
                 "=su|suee them|you|us",
             ],
             "lawsuit": [
-                "lawsuit|lawsuits|lawsiut|lawsuite|litigation|litigate|litigator",
+                "lawsuit|lawsuits|lawsiut|lawsuite|litigation|litigate|litigator|litigious",
                 "law suit",
                 "class action",
-                "file * suit",
+                "(file|filed|filing|bring|brought|patent|civil|federal|legal) suit|suits",
                 "suit against",
+                "(issue|issued|issuing|start|started|commence|commenced|bring|initiate) * "
+                "proceedings",
+                "legal|court|criminal|formal|insolvency|winding-up|winding up proceedings",
+                "(file|filed|filing|filing a) * against * (you|them|us|your|the company)",
             ],
             "lawyer": [
-                "lawyer|laywer|lawer|lawyers|attorney|attorny|atty|solicitor|solicitors|barrister",
-                "instruct * counsel",
-                "legal counsel",
-                "our|my counsel",
-                "law firm * (instruct|hire|retain|engage|contact|involve|represent|letter|write)",
-                "(instruct|hire|retain|engage|contact|consult|involve) * law firm",
+                "lawyer|laywer|lawer|lawyers|attorney|attorny|atty|solicitor|solicitors|barrister"
+                "|barristers",
+                "(our|my|general|in-house|outside|external|legal|employment|corporate|company"
+                "|their|of|to|with|retained|instructed|instruct|retain|engage|engaged|briefed"
+                "|brief) counsel",
+                "counsel ('s|will|has|have|is|are|advises|advised|letter|to follow|instructed)",
+                "law firm",
             ],
             "legal_action": [
                 "legal action|actions|proceeding|proceedings|step|steps|recourse|remedy|remedies"
-                "|route|claim|claims|avenue|avenues|option|options|notice|letter|battle|fight|dispute",
+                "|route|claim|claims|avenue|avenues|option|options|notice|letter|letters|battle"
+                "|fight|dispute|challenge|correspondence|advice|process|case|threat|threats"
+                "|obligation|exposure|consequences|means|matter|position",
+                "legal (team|department|dept|counsel|people) * (reviewing|review|assess"
+                "|assessing|filing|file|involved|deciding|considering|evaluating|preparing"
+                "|drafting|pursue|pursuing|serve|serving|in touch|contact you|escalate"
+                "|escalating|instructed|looking into|will be|claim|claims|against)",
                 "take|taking|took * legal",
-                "legal|legally * pursue|involve|escalate",
-                "pursue|pursuing * legally",
-                "(forward|hand|pass|refer|send|escalate|escalating|take|bring|get) * to * legal",
-                "(get|getting|bring|bringing|involve|involving) * legal * involved|in",
-                "legal team|department|dept * (will|'ll|is|are|be|been) * (contact|touch|involve"
-                "|review|reviewing|look|looking|notify|notified|draft|drafting|prepare|preparing)",
-                "legal * be * in touch",
-                "damages",
-                "hold * (liable|accountable in court)",
-                "breach of contract",
+                "legally",
+                "formal notice|claim|demand",
+                "notice of (claim|breach|termination|dispute|default|action|intended)",
+                "letter before action|claim",
+                "serve|serving|served * notice",
+                "(claim|claims|sue|recover|recovering|seek|seeking|pursue|pursuing) * "
+                "(damages|losses|compensation|costs)",
+                "=damages",
+                "liable|liability",
+                "hold * (responsible|liable|accountable)",
+                "material breach",
+                "breach of (contract|agreement|the agreement|the contract|our agreement"
+                "|our contract|warranty|duty|statutory)",
+                "(terminate|termination|terminating) for (cause|breach)",
+                "right to (erasure|deletion|be forgotten)",
             ],
             "court": [
-                "court|courts",
+                "court|courts|courtroom",
                 "small claim|claims",
-                "tribunal",
-                "arbitration",
-                "magistrate|judge",
-                "subpoena|summons|injunction",
+                "tribunal|tribunals",
+                "arbitration|arbitrator",
+                "magistrate|magistrates|judge|judges|judgment|judgement|jury",
+                "subpoena|summons|injunction|affidavit|deposition|testify|testimony",
             ],
             "cease_and_desist": ["cease and desist", "=c&d"],
             "regulator": [
-                "regulator|regulators|ombudsman|ombudsmen",
+                "regulator|regulators|ombudsman|ombudsmen|watchdog|watchdogs",
                 "attorney general",
                 "trading standards",
-                "consumer protection|rights * (agency|authority|office|bureau|board|commission)",
+                "consumer (protection|rights|agency|authority|council|ombudsman|board|bureau"
+                "|commission|office|tribunal)",
                 "better business bureau",
-                "=ftc|cfpb|fca|ico|bbb|acccc|accc|procon|cnil",
-                "data protection authority|commissioner|regulator|office|agency",
+                "=ftc|cfpb|bbb|accc|procon|cnil|osha|edpb|finra|ofcom|ofgem|ofwat",
+                "=SEC|FCA|ICO|HSE|DPC|CMA|FTC|BBB",
+                "data protection (authority|commissioner|regulator|office|agency|officer|board"
+                "|complaint|complaints|violation|violations|breach|law|laws|act)",
                 "supervisory authority",
-                "(report|reporting|reported|complain|complaint|complaining|escalate) * to * "
-                "(authority|authorities|regulator|police|watchdog|commission|government|ministry)",
-                "file|filing|filed|lodge|lodging|lodged * (complaint|report) * with",
-                "formal complaint",
-                "watchdog",
+                "(tax|environment|environmental|labour|labor|employment|health|safety|competition"
+                "|financial|banking|privacy|telecom|transport|traffic) (authority|authorities"
+                "|agency|agencies|department|ministry|inspectorate|inspector|commission"
+                "|commissioner|regulator|office|board)",
+                "(report|reporting|reported|complain|complained|complaint|complaining|escalate"
+                "|escalating|escalated|refer|referred|referring|notify|notified|notifying) * to"
+                " * (authority|authorities|regulator|regulators|police|watchdog|commission"
+                "|government|ministry|agency|ombudsman|department)",
+                "(file|filing|filed|lodge|lodging|lodged|submit|submitted|make|made|raise|raised) "
+                "* (complaint|report|grievance) * with",
+                "formal complaint|grievance",
+                "(under|opened|open|launched|facing|face) * investigation",
+                "(criminal|police|fraud|federal|regulatory|official|government|state|tax"
+                "|formal) (investigation|investigations|probe|inquiry|enquiry|charges|case)",
+                "investigate|investigated|investigating * (by|for) * (police|authority|regulator"
+                "|authorities|agency|department|commission|government|prosecutors|fbi|sec)",
+                "prosecute|prosecuted|prosecuting|prosecution|prosecutor|prosecutors",
+                "convict|convicted|conviction|indict|indicted|indictment|arrest|arrested"
+                "|sentenced|charged with",
+                "=fined",
+                "(penalty|penalties|sanction|sanctions) (from|by|of) * (regulator"
+                "|authority|authorities|commission|agency|department|court|state|government)",
+                "(get|got|been|was|were|being) =fined",
+                "police",
             ],
             "data_protection": [
-                "gdpr|ccpa|lgpd|pdpa|dpa * (complaint|violation|violate|breach|infringe|infringement"
-                "|fine|report|authority|request|right|rights)",
-                "(complaint|violation|violate|breach|breaking|break|infringe|infringement|report) * "
-                "gdpr|ccpa|lgpd|pdpa",
+                "gdpr|ccpa|lgpd|pdpa|hipaa|dpdp * (complaint|violation|violations|violate|violated"
+                "|breach|breached|infringe|infringement|fine|fines|report|authority|request"
+                "|right|rights|notification|obligation|obligations|duty|duties)",
+                "(complaint|violation|violate|violated|violating|breach|breaching|breaking|break"
+                "|broke|infringe|infringement|report) * gdpr|ccpa|lgpd|pdpa|hipaa",
                 "subject access request",
-                "right to erasure|deletion",
-                "data protection * (complaint|violation|breach|law|laws)",
-                "privacy law|laws|violation|violations",
+                "=dsar|sar",
+                "privacy (law|laws|violation|violations|complaint|complaints|breach|regulator"
+                "|authority|commissioner)",
+                "=dpo",
+                "notification (duty|duties|obligation|obligations)",
             ],
         },
         exceptions=[
-            "(tennis|basketball|padel|squash|food|badminton|volleyball|football|pickleball|netball"
-            "|futsal) court|courts",
-            "court (booking|bookings|reservation|reservations|rental|rentals|schedule|app|hire)",
-            "(attorney|attorneys|lawyer|lawyers|law firm|law firms) * (client|clients|customer"
-            "|customers|user|users|practice|practices|market|vertical|segment)",
-            "(for|like|serve|serving|support|supporting|many|our|other) * (lawyer|lawyers|attorney"
-            "|attorneys|solicitor|solicitors) * (use|love|like|need|want)",
-            "legal (template|templates|ops|operations|hold|holds|module|clause|clauses|review"
-            "|reviews|entity|entities|name|requirement|requirements|tech|matter|matters)",
-            "legal team|department|dept * (like|liked|love|loved|approve|approved|sign off|signed"
-            "|happy|appreciate|appreciated|praise|praised|review the|reviewing our|use|uses|used)",
-            "damages * (to|in|on) * (shipment|shipments|pallet|pallets|goods|item|items|box|boxes"
-            "|package|packages|parcel|parcels|transit|delivery|product|products|crate|container)",
-            "(shipping|transit|water|storm|freight|cargo|handling|physical) damages",
-            "(thanks|thank|to|with|ask|asked|contact|contacted|email|emailed|call|called|and|,) =Sue",
+            "(tennis|basketball|padel|squash|food|badminton|volleyball|football|pickleball"
+            "|netball|futsal|five-a-side) court|courts",
+            "court (booking|bookings|reservation|reservations|rental|rentals|schedule|app|hire"
+            "|slot|slots|time)",
+            "(attorney|attorneys|lawyer|lawyers|law firm|law firms|solicitor|solicitors) "
+            "(client|clients|customer|customers|user|users|practice|practices|market|vertical"
+            "|segment|template|templates|portal|module|edition|plan|tier|version)",
+            "(for|serve|serving|supports|supporting|many|other|fellow|busy|small) (lawyer|lawyers"
+            "|attorney|attorneys|solicitor|solicitors|law firm|law firms)",
+            "(as|i am|i'm|am) (a|an) (lawyer|attorney|solicitor|paralegal|barrister)",
+            "legal (template|templates|ops|operations|hold|holds|module|clause|clauses|entity"
+            "|entities|name|requirement|requirements|tech|documents|docs|forms|spend|intake"
+            "|billing|industry|sector|vertical|market|firms|firm|professionals|research)",
+            "(liked|like|likes|love|loved|loves|approved|approve|approves|praised|appreciated"
+            "|happy with|signed off|sign off|uses|use|used|reviewed|checked) * (legal team"
+            "|legal department|counsel)",
+            "legal (team|department|dept|counsel) (liked|likes|loved|loves|love|approved"
+            "|approves|signed off|signs off|was happy|is happy|were happy|are happy"
+            "|appreciated|appreciates|praised|uses|used|reviewed the|checked the|found the"
+            "|has the|gets|got the|can|could|needs a|asked for a|wants a|requested a|requires)",
+            "=judging|judged",
+            "judge (by|for|from|whether|if|the quality|it|them|yourself|ourselves|for yourself)",
+            "(shipping|transit|water|storm|freight|cargo|handling|physical|heat|frost) damages",
+            "damages (to|in|on|during) (the|our|a|your)? (shipment|shipments|pallet|pallets"
+            "|goods|item|items|box|boxes|package|packages|parcel|parcels|transit|delivery"
+            "|product|products|crate|crates|container|containers|load|loads|cargo)",
+            "(thanks|thank|to|with|ask|asked|contact|contacted|email|emailed|call|called|and|,"
+            "|from) =Sue",
             "=Sue (=from|at|in|on|was|is|has|had|and|said|says|helped|did|does|got|answered"
             "|replied|sorted|fixed|explained|called|emailed|went|made|took|handled|walked|,|.)",
-            "sue * from|at|in * (support|sales|success|billing|team|account|onboarding)",
-            "gdpr|ccpa * (compliant|compliance|ready|settings|template|templates|module|feature"
-            "|features|friendly|documentation|docs|checklist|dashboard)",
-            "dpa template|templates|form|document|agreement",
-            "(request|send|sign|signed|need|want|get|provide|download|share) * dpa",
-            "arbitration clause|clauses|module|feature",
-            "judge * (by|for|from|whether|if|the quality|it|them|yourself|ourselves)",
-            "=judging",
+            "gdpr|ccpa|hipaa (compliant|compliance|ready|settings|template|templates|module"
+            "|feature|features|friendly|documentation|docs|checklist|dashboard|tooling|toolkit)",
+            "(limitation|limitations|limit|limits|cap|caps) of liability",
+            "liability (insurance|cover|coverage|clause|clauses|cap|caps|waiver|waivers|limit"
+            "|policy|policies)",
+            "(public|product|employer|employers|professional) liability",
+            "arbitration (clause|clauses|module|feature)",
+            "(no|zero) (legal|liability) (issues|issue|problems)",
+            "police (check|checks|clearance|clearances|vetting|certificate|certificates)",
+            "counsel (module|template|templates|portal|edition)",
+            "(our|the|outside|in-house|general|external) counsel (liked|likes|loved|approved"
+            "|reviewed|signed off|was happy|praised|said it|said the|asked for a|wants a)",
+            "(firm|team|group|practice) of * (lawyers|attorneys|solicitors)",
+            "(we are|we're|i am|i'm|as) (a|an)? * (law firm|lawyer|attorney|solicitor|legal"
+            " practice)",
+            "(onboarding|onboard|hire|hiring|train|training|our) * (lawyers|attorneys|solicitors"
+            "|paralegals) (to|on|onto|use|love|adore|like|save|enjoy|prefer|saves)",
+            "(lawyers|attorneys|solicitors|paralegals) (adore|love|like|use|save|enjoy|prefer"
+            "|loved|liked)",
+            "(booking|booked|book|reserve|reserving|reserved|double-booking|double booking) "
+            "(a)? (court|courts)",
+            "court (surface|surfaces|lighting|lights|availability|time|times)",
+            "(tribunal|court) (bundle|bundles|e-filing|forms|deadlines|dates|filing"
+            "|filings)",
+            "cease and desist (letter|letters)? (template|templates)",
+            "legal (team|department|dept) (has asked|asked|would like|wants|needs|need"
+            "|requires|required|requested) (us|me|them|for|a|the|to see|to review|your"
+            "|our|copies|copy)",
         ],
     )
 
@@ -176,308 +251,682 @@ def pattern_security() -> FamilyRules:
 
     Examples: "we were hacked", "data breach", "our data leaked", "account was taken over",
     "account compromised", "unauthorized login", "someone logged into our admin account",
-    "phishing email from your domain", "ransomware", "passwords stored in plain text".
+    "phishing email from your domain", "ransomware", "passwords stored in plain text",
+    "another customer's invoices were visible to us", "readable without a login".
     """
-    people_or_assets = (
+    assets = (
         "account|accounts|login|logins|password|passwords|credential|credentials|system|systems"
-        "|server|servers|email|emails|inbox|workspace|tenant|device|devices|data|database|key|keys"
-        "|token|tokens|admin|portal|network|laptop|dashboard|profile|mailbox|environment|instance"
+        "|server|servers|email|emails|inbox|workspace|tenant|device|devices|data|database|key"
+        "|keys|token|tokens|admin|portal|network|laptop|dashboard|profile|mailbox|environment"
+        "|instance|vault|store|storefront|session|sessions"
+    )
+    data_nouns = (
+        "data|details|record|records|invoice|invoices|payslip|payslips|file|files|order|orders"
+        "|address|addresses|card|cards|notes|statement|statements|information|info|name|names"
+        "|salary|salaries|ledger|ledgers|document|documents|report|reports|dashboard|dashboards"
+        "|account|accounts|contracts|contract|ssn|ssns|passport|passports|scans|photos|list"
+        "|lists|payroll|receipts|ticket|tickets|messages|pdfs|pii|history|numbers|export|exports"
+        "|attachments|uploads|folder|folders|bank statements|customer list|client list"
+    )
+    others = (
+        "customer|customers|company|companies|merchant|merchants|patient|patients|employee"
+        "|employees|client|clients|store|stores|user|users|tenant|tenants|hotel|hotels"
+        "|business|businesses|organisation|organization|organisations|organizations|practice"
+        "|firm|firms|shop|shops|seller|sellers|person|people|member|members|guest|guests"
+        "|school|schools|agency|agencies|brand|brands|clinic|clinics|driver|drivers|worker"
+        "|workers|account|accounts|candidate|candidates|landlord|landlords"
     )
     return FamilyRules(
         family=FlagFamily.SECURITY,
         rules={
             "hacked": [
-                "=hacked|hacking|hacker|hackers|hackd|haked|hackers'|hax|haxx",
+                "=hacked|hacking|hacker|hackers|hackd|haked|hax|haxx|hacks|ransomwared",
                 "hack into|in",
-                "get|got|been|was|were * hack",
+                "(get|got|been|was|were|be|being) hack",
+                "(cracked|crack|cracking) * (password|passwords|vault|vaults|encryption|account"
+                "|accounts|database|system|server|admin|login|key|keys|hash|hashes)",
+                "(password|passwords|vault|vaults|encryption|account|accounts|database|login|key"
+                "|keys|hash|hashes) * (cracked|crack)",
+                "=pwned",
             ],
             "breach": [
-                "breach|breached|breaches",
-                "security incident|incidents|issue|issues|hole|holes|flaw|flaws|lapse|lapses"
-                "|vulnerability|vulnerabilities|failure|failures",
-                "vulnerability|vulnerabilities|exploit|exploited|zero-day|0day",
+                "breach|breached|breaches|breaching",
+                "security (incident|incidents|issue|issues|hole|holes|flaw|flaws|lapse|lapses"
+                "|vulnerability|vulnerabilities|failure|failures|problem|problems|complaint"
+                "|concern|concerns|researcher|bug|risk|gap|gaps|event)",
+                "vulnerability|vulnerabilities|exploit|exploited|exploiting|zero-day|0day|cve",
+                "(privacy|data) (incident|incidents|breach|exposure|complaint|violation|leak"
+                "|leaks|spill)",
+                "(responsible|public|publicly|coordinated) (disclosure|disclosing|disclose)",
+                "(penetration|pen) (tester|testers) * (found|discovered|showed)",
+                "(privilege|privileges) escalation",
+                "(brute force|brute-force|password spraying|credential stuffing|mfa fatigue"
+                "|session hijacking|sql injection|xss|cross-site|man-in-the-middle|ddos|dos attack"
+                "|card skimming|card-skimming|skimmer|skimmers|skimming script|magecart)",
+                "attacker|attackers",
+                "(cyber|cyber-attack|cyberattack|ddos|phishing|ransomware|malware|brute-force"
+                "|targeted|hacker|hackers) (attack|attacks)",
+                "(under|been|were|was|got|getting|being) (attack|attacked)",
+                "beacon|beaconing",
             ],
             "data_leak": [
                 "leak|leaks|leaked|leaking|leakage",
-                "(data|information|info|details|records|emails|files|documents|list) * "
-                "(expose|exposed|exposing|public|publicly|online|for sale|dumped|dump|stolen|steal)",
-                "(expose|exposed|exposing|stole|stolen|steal|stealing|dumped) * (data|information|info"
-                "|details|records|emails|files|documents|list|pii|database)",
-                "dark web",
+                "expose|exposed|exposing|exposure",
+                "(publicly|public) (readable|visible|accessible|available|open|viewable"
+                "|downloadable|searchable|indexed|exposed|listed|shared)",
+                "public (link|links|url|urls|bucket|buckets|folder|folders)",
+                "(suddenly|now|went|gone|is|are|was|were|become|became) public",
+                "(indexed|searchable|cached) * (search engine|search engines|google|bing"
+                "|publicly|online|anyone)",
+                "search engines * (index|indexed|indexing|find|found|show|showing)",
+                "(visible|accessible|readable|viewable|available|open|shown|showing|displayed"
+                "|displaying|searchable|downloadable|exposed) * (to|by|for) * (anyone|anybody"
+                "|everyone|everybody|the public|strangers|other|others|another|every|all|outsiders"
+                "|third parties|the internet|the world|search engines)",
+                f"(anyone|anybody|everyone|everybody|strangers|outsiders|any user) * (can|could"
+                f"|with|able) * (see|read|view|open|download|access|get|guess|reach) * "
+                f"({data_nouns}|link|url|urls|file|files)",
+                "without (login|logging in|authentication|a password|auth|any login|a session"
+                "|session|signing in|sign-in|a login|any authentication|any auth|permission)",
+                "(no|zero) (login|authentication|auth|session check|password) (needed|required"
+                "|check)",
+                f"(other|another|different|wrong) ({others}) ('s|') * ({data_nouns})",
+                f"(somebody|someone|anybody|anyone) else ('s|') * ({data_nouns})",
+                f"(see|saw|seeing|view|viewing|viewed|access|accessed|accessing|shown|showed"
+                f"|received|receive|got|getting|opened) * (other|another) * ({others}) * "
+                f"({data_nouns})",
+                f"(sent|send|sending|emailed|emailing|shown|showed|showing|displayed|displaying"
+                f"|visible|exposed|shared|sharing|read out|gave|given|forwarded|mailed|posted"
+                f"|printed) * (to|with)? * (another|other|wrong|different|random|third|a third"
+                f"|unrelated) * ({others}|party|parties|person|people|address|recipient"
+                f"|recipients)",
+                "(dark web|darkweb|paste site|pastebin|hacker forum|for sale online)",
+                "(=dumped|posted|published|leaked|sold|selling|uploaded) * (online|on a|on the"
+                "|forum|forums|internet|web)",
+                "(walk|walked|walking) out with",
                 "=pii",
             ],
             "compromised": [
-                f"({people_or_assets}) * compromise|compromised",
-                f"compromise|compromised * ({people_or_assets})",
+                f"({assets}) * compromise|compromised",
+                f"compromise|compromised * ({assets})",
                 "=compromised",
             ],
             "account_takeover": [
                 "account * take|taken|took over",
-                "take|taken|took * over * account|accounts|admin|login",
+                "(take|taken|took|taking) over * (account|accounts|admin|login|logins|email"
+                "|inbox|workspace|store|profile|page|tenant)",
                 "account takeover|takeovers|hijack|hijacked|hijacking",
-                "hijack|hijacked|hijacking",
-                "(take|took|taken|gain|gained|get|got|seize|seized) * control of",
-                "locked out * (account|admin|our|my)",
+                "hijack|hijacked|hijacking|takeover",
+                "(take|took|taken|gain|gained|get|got|seize|seized|taking|gaining) * control of",
+                "locked (out|us out|me out) * (account|admin|our|my|email)",
             ],
             "unauthorized_access": [
-                "(unauthorized|unauthorised|unauthorized|unknown|suspicious|strange|foreign"
-                "|unrecognized|unrecognised|unfamiliar|rogue|stranger|strangers) * (access|accessed"
-                "|login|logins|log|logged|sign|signin|signed|session|sessions|ip|ips|device|devices"
-                "|user|users|admin|address|location|activity|person|people|party|someone)",
+                "(unauthorized|unauthorised|unknown|suspicious|strange|foreign|unrecognized"
+                "|unrecognised|unfamiliar|rogue|stranger|strangers|external|random) "
+                "(access|accessed|login|logins|log|logged|sign|signin|signed|session|sessions|ip"
+                "|ips|device|devices|user|users|admin|admins|address|location|activity|person"
+                "|people|party|someone|server|servers|domain|domains|app|apps|account|accounts"
+                "|country|countries|transfer|changes|change|script|extension|integration|rule)",
                 "(someone|somebody|stranger|strangers|intruder|intruders|attacker|attackers"
-                "|criminal|criminals|third party|outsider|outsiders|anyone) * (log|logged|logging"
-                "|get|got|gotten|getting|break|broke|broken|access|accessed|accessing|sign|signed"
-                "|enter|entered|login) * (in|into|to|our|my|the|account|admin)",
+                "|criminal|criminals|third party|third-party|outsider|outsiders|whoever|hacker"
+                "|hackers|unknown person|unknown people|former employee|ex-employee|ex employee"
+                "|former staff|ex-contractor|former contractor|ex-partner|ex business partner"
+                "|fraudster|fraudsters) (=has|had|was|is|were|are|just|then|also|somehow"
+                "|still|else|has been|had been|must have|may have|might have)? (=logged|got"
+                "|gotten|broke|accessed|accessing|signed|entered|used|using|changed|reset|added"
+                "|took|moved|exported|downloaded|opened|viewed|created|edited|editing|inside"
+                "|into|in|access|logging|reading|read|approved|installed|transferred|drew"
+                "|applied|ordered|redirected|deleted|removed|disabled|enabled|granted)",
                 "break|broke|broken into",
-                "(access|accessed|viewed|seen|opened|downloaded) * by * (someone|somebody|stranger"
-                "|strangers|unknown|third|outsider|outsiders|hacker|hackers|attacker|other company"
-                "|another company|another customer|other customers)",
-                "(see|saw|seeing|view|viewing|viewed|access|accessed|accessing) * (other|another)"
-                " * (customer|customers|company|companies|client|clients|tenant|tenants) * "
-                "(data|invoice|invoices|record|records|file|files|account|accounts|details)",
-                "intruder|intruders|intrusion",
-                "(bypass|bypassed|bypassing|circumvent|circumvented) * (2fa|mfa|authentication"
-                "|login|security|sso|password)",
-                "(2fa|mfa|sso) * (bypass|bypassed|broken|disabled)",
-                "not us|me * (log|logged|login|sign|signed)",
+                "(access|accessed|viewed|seen|opened|downloaded|exported|used) * by * (someone"
+                "|somebody|stranger|strangers|unknown|third|outsider|outsiders|hacker|hackers"
+                "|attacker|another company|another customer|other customers|an outsider|a former"
+                "|an ex|whoever)",
+                "intruder|intruders|intrusion|intrusions",
+                "(bypass|bypassed|bypassing|circumvent|circumvented|defeat|defeated) * (2fa|mfa"
+                "|authentication|login|security|sso|password|two-factor|verification)",
+                "(2fa|mfa|sso|two-factor|otp) * (bypass|bypassed|broken|disabled|auto-approved"
+                "|approved|intercepted|reset)",
+                "(was not|wasn't|were not|weren't|not|isn't|is not) (me|us|any of us|one of us"
+                "|mine|ours)",
+                "(nobody|no one|noone|none of us) (here|on our side|on our end|in our team|else)?"
+                " (=added|made|authorized|authorised|approved|changed|created|sent|requested"
+                "|installed|granted|enabled|initiated|did that|did this|set up|logged|moved"
+                "|transferred|booked|ordered)",
+                "none of our (admins|staff|team|people|users|directors|employees) (=added|made"
+                "|authorized|authorised|approved|changed|created|sent|requested|installed|granted"
+                "|enabled|initiated|logged|applied|ordered)",
+                "(do not|don't|did not|didn't|cannot|can't|not) (recognise|recognize|know|own|have)"
+                " * (address|device|devices|login|logins|ip|app|user|admin|account|session|domain"
+                "|location|phone|number|email|sender|server|employee|employees|worker|workers)",
+                "(login|logins|logged|sign|signed|session|sessions|access|accessed|signin"
+                "|sign-in|activity) * (from|in) * (another|a different|other|foreign|unknown|an"
+                "|a) * (city|country|countries|region|continent|location|ip|ip range|device"
+                "|state|town)",
+                "(login|logins|sign-in|sign in|signed in|new device|device|session) * (alert"
+                "|alerts|notification|warning)",
+                "(alert|alerts|notification|warning) * (login|logins|sign-in|sign in|signed in"
+                "|new device|device)",
+                "(former|ex|old|deactivated|departed|fired|terminated|deleted) * (employee"
+                "|employees|contractor|contractors|staff|user|users|admin|partner|colleague"
+                "|worker|engineer|account) * (still|access|log|logging|logged|login|got|used"
+                "|using|accessing|sessions|session)",
+                "(sessions|session|access|credentials|logins) * (not|never|weren't|were not|wasn't"
+                "|was not) * (revoked|removed|deactivated|disabled|terminated)",
+                "(admin|administrator|full) (rights|access|privileges|permissions) * (to|for|on)"
+                " * (everyone|every|all|contractors|strangers|anyone|agents|external)",
+                "(sim swap|sim-swap|sim swapped|port out|ported out)",
             ],
             "phishing": [
-                "phishing|phish|phished|phishy|phising",
-                "fishing email|emails|link|links|attempt|attempts",
+                "phishing|phish|phished|phishy|phising|smishing|vishing",
+                "fishing email|emails|link|links|attempt|attempts|text|texts",
                 "spoof|spoofed|spoofing",
-                "impersonating|impersonate|impersonated|impersonation * (email|emails|domain"
-                "|support|staff|you|your|company|account)",
-                "fake login|log-in|sign-in|signin page|pages|site|form",
-                "social engineering",
+                "(impersonating|impersonate|impersonated|impersonation) * (you|your|us|our"
+                "|support|staff|it support|bank|company|the company|team|helpdesk|ceo|cfo|admin)",
+                "(claiming|claimed|claims|claim|purporting|purported|pretending|pretended|posing"
+                "|posed) (to be|to come|as) * (from)? * (you|your|us|our|support|staff|it support"
+                "|bank|company|the company|team|helpdesk|ceo|cfo|admin|director|manager)",
+                "(fake|spoofed|cloned|lookalike|look-alike|bogus|counterfeit|malicious|fraudulent"
+                "|dodgy|suspicious|phony|sketchy) * (portal|login|log-in|page|pages|site|sites"
+                "|website|form|forms|domain|domains|email|emails|text|texts|sms|link|links|app"
+                "|script|extension|redirect|sender|message|messages|call|calls|caller|popup"
+                "|pop-up|credential form|sign-in)",
+                "social engineering|engineered",
+                "(clicked|click|clicking|opened) * (link|attachment|email|text) * (password"
+                "|login|credentials|details|code|log in|logged in|typed|entered|gave)",
+                "(asking|asked|ask|requesting|requested) * (for)? * (their|your|my|our|his|her)"
+                " * (password|passwords|credentials|login|login details|codes|code|pin|otp)",
+                "(read|gave|give|giving|shared|told|typed|entered|sent) * (code|codes|otp|password"
+                "|passwords|pin|credentials|login details|2fa code|mfa code)",
+                "redirect|redirects|redirected|redirecting * (to)? * (strange|unknown|fake"
+                "|different|suspicious|another|random|weird|malicious|third-party)",
             ],
             "malware": [
-                "ransomware|malware|spyware|keylogger|trojan|virus|viruses|worm|rootkit|botnet"
-                "|cryptominer|ransom",
-                "infect|infected * (installer|download|laptop|computer|machine|file|files|system|pc"
-                "|server|device|extension|plugin|update|attachment)",
+                "ransomware|malware|spyware|keylogger|keyloggers|trojan|trojans|virus|viruses"
+                "|worm|rootkit|botnet|cryptominer|ransom|adware|backdoor|backdoors",
+                "infect|infected|infection * (installer|download|laptop|computer|computers"
+                "|machine|machines|file|files|system|systems|pc|pcs|server|servers|device"
+                "|devices|extension|plugin|update|attachment|network)",
+                "(malicious|suspicious|rogue|unknown) (script|code|file|files|app|extension"
+                "|plugin|package|payload|attachment|process)",
             ],
             "credentials_exposed": [
                 "(password|passwords|credential|credentials|api key|api keys|secret|secrets|token"
-                "|tokens|login details|pin|pins) * (expose|exposed|exposing|leak|leaked|plain text"
-                "|plaintext|cleartext|clear text|unencrypted|visible|public|publicly|stolen|steal"
-                "|dump|dumped|posted|sent|emailed|printed|logged|shown|readable)",
+                "|tokens|login details|pin|pins|encryption key|encryption keys|master key"
+                "|private key) * (expose|exposed|exposing|leak|leaked|plain text|plaintext"
+                "|cleartext|clear text|unencrypted|visible|public|publicly|stolen|steal|dump"
+                "|dumped|posted|sent|emailed|printed|logged|shown|readable|pasted|shared|out there"
+                "|compromised|in the wild|on a paste site)",
                 "(plain text|plaintext|cleartext|clear text|unencrypted) * (password|passwords"
                 "|credential|credentials|key|keys|token|tokens|card|cards)",
+                "(four-character|weak|short|simple) (passwords|password) * (allowed|allows"
+                "|accepted)",
+                "no (mfa|2fa|lockout|two-factor|encryption)",
             ],
         },
         exceptions=[
-            "hacked|hacking|hack * (together|up|around|away|something|a workaround|a fix|a script"
-            "|a quick)",
-            "growth|life|ethical hack|hacks|hacking|hacker|hackers",
+            "(hacked|hacking|hack) (together|up|around|away|something|a workaround|a fix"
+            "|a script|a quick|our way|it together)",
+            "(growth|life|ethical|productivity|time-saving|clever|neat|nice|handy|quick|little"
+            "|useful|simple|cool) (hack|hacks|hacking|hacker|hackers)",
             "hackathon|hackathons",
-            "breach of * (sla|slas|service level|warranty|contract|terms|agreement|policy)",
-            "(sla|slas|service level|warranty|contract|contractual|covenant) breach|breaches",
-            "breach (notification|notifications|report|reporting|response) * (template|templates"
-            "|feature|features|workflow|workflows|module|modules|playbook|tool|plan|policy)",
+            "breach of * (sla|slas|service level|service levels)",
+            "(sla|slas|service level|warranty|covenant|deadline) breach|breaches",
+            "breach (notification|notifications|report|reporting|response|reports) (template"
+            "|templates|feature|features|workflow|workflows|module|modules|playbook|tool|tools"
+            "|plan|policy|form|forms)",
             "memory leak|leaks|leaking",
             "(oil|water|fluid|coolant|gas|air|roof|pipe|pipes|valve|valves|drum|drums|barrel"
-            "|barrels|container|containers|tank|tanks|seal|seals|hose|hoses|gasket|gaskets|bottle"
-            "|bottles|bag|bags|tap|faucet|pump|pumps|ceiling|sachet|sachets|pouch|pouches|carton"
-            "|cartons|battery|batteries|ink|cartridge|cartridges|liquid|resin|glue|adhesive"
-            "|paint|solvent|chemical|chemicals|shipment|pallet|pallets|package|packaging|lid|lids)"
-            " * leak|leaks|leaked|leaking|leakage",
-            "leak|leaks|leaked|leaking|leakage * (oil|water|fluid|coolant|gas|air|everywhere|onto"
-            "|into the box|through|resin|glue|paint|ink|liquid|solvent|chemical|from the)",
-            "leak|leaks|leaked|leaking * test|tests|testing|detection|proof|free|resistant",
+            "|barrels|container|containers|tank|tanks|seal|seals|hose|hoses|gasket|gaskets"
+            "|bottle|bottles|bag|bags|tap|faucet|pump|pumps|ceiling|sachet|sachets|pouch|pouches"
+            "|carton|cartons|battery|batteries|ink|cartridge|cartridges|liquid|resin|glue"
+            "|adhesive|paint|solvent|chemical|chemicals|pallet|pallets|packaging|lid|lids|box"
+            "|boxes|tube|tubes|jar|jars|can|cans|pail|pails|tote|totes|ibc|ibcs|crate|crates"
+            "|sealant|fitting|fittings|joint|joints|product|unit|units|cap|caps) (leak|leaks"
+            "|leaked|leaking|leakage|that leak|that leaked|were leaking|was leaking|started"
+            "|had leaked|have leaked)",
+            "(leak|leaks|leaked|leaking|leakage) (oil|water|fluid|coolant|gas|air|everywhere"
+            "|onto|through|resin|glue|paint|ink|liquid|solvent|chemical|from the|all over|into"
+            "|in transit|during transit|out of)",
+            "(leak|leaks|leaked|leaking|leakage) (test|tests|testing|detection|proof|free"
+            "|resistant|rate|rates|check|checks|detector|detectors|sensor|sensors)",
             "(leakproof|leak-proof|leakage test)",
-            "(reach|reached|reaching|find|found|make|made|a|fair|good|reasonable) compromise",
-            "compromise|compromised * (on|between|with us|with them|quality|the design|design)",
-            "no compromise|compromises",
-            "(security|vulnerability|pen|penetration) (scan|scans|scanning|scanner|test|tests"
-            "|testing|report|reports|review|reviews|questionnaire|questionnaires|audit|audits"
-            "|assessment|assessments|disclosure|program|programme|bounty|dashboard|dashboards"
-            "|training|certification|team|features|settings|page|docs|documentation|center)",
-            "phishing|phish (simulation|simulations|test|tests|training|awareness|template"
-            "|templates|module|exercise|exercises|campaign builder|report button|filter|filters)",
-            "anti-phishing|antiphishing",
-            "anti phishing|virus|malware",
-            "antivirus|anti-virus",
-            "virus scan|scanner|scanning|protection|checker|definitions",
-            "(covid|flu|stomach|cold) * virus",
-            "take over * (project|role|account management|the account as|as|duties|from|shift"
-            "|onboarding|support|relationship|handover|rollout|implementation|migration|territory)",
-            "took over * (as|from|the role|the project|our account as|account management"
-            "|the relationship|onboarding|duties|support|territory)",
-            "(new|another|a different) (account manager|csm|rep) * took|take|taken over",
-            "took|take|taken over * (account manager|our rep|csm)",
-            "(gain|gained|take|took|taken|get|got|regain|regained) * control of * (costs|cost"
-            "|spend|spending|budget|budgets|inventory|stock|schedule|schedules|cash flow|process"
-            "|processes|workflow|workflows|our data|pipeline|pipelines|operations|expenses"
-            "|chaos|the mess|things|hiring|payroll)",
-            "ransom * note * feature",
-            "locked out * (because|due to|after) * (forgot|forgotten|typo|wrong)",
-            "strange|unknown * (error|errors|bug|bugs|message|messages|behaviour|behavior|issue"
-            "|issues|charge|charges|fee|fees|reason)",
-            "unauthorized|unauthorised|unknown|unrecognized|unrecognised * (charge|charges|fee|fees"
-            "|payment|payments|debit|debits|transaction|transactions|deduction|deductions|invoice"
-            "|invoices|withdrawal|withdrawals|refund|refunds|billing)",
-            "fishing (trip|gear|boat|boats|rod|rods|supply|supplies|tackle|industry|company|fleet)",
-            "=exploit|exploiting|exploits * (feature|features|data|potential|opportunity|the api"
-            "|automation)",
-            "=dumped * (them|us|you|him|her|for)",
-            "(list|data|files|records|details) * (exposed|public) * (api|to the api|via api|in the"
-            " api|through the api|to our team|internally|to managers|to admins|in the dashboard"
-            "|in the report|in reports)",
-            "(trigger|triggers|triggered|check|checks|checked) * virus",
+            "(reach|reached|reaching|find|found|make|made|a|fair|good|reasonable|sensible"
+            "|acceptable|no|without) (compromise|compromises)",
+            "(compromise|compromised) (on|between|with us|with them|quality|the design|design"
+            "|on quality|on price|on features)",
+            "(security|vulnerability|pen|penetration|soc 2|soc2|iso) (scan|scans|scanning"
+            "|scanner|test|tests|testing|report|reports|review|reviews|questionnaire"
+            "|questionnaires|audit|audits|assessment|assessments|program|programme|bounty"
+            "|dashboard|dashboards|training|certification|certifications|features|settings|page"
+            "|docs|documentation|center|centre|portal|whitepaper|pack|overview|posture"
+            "|checklist|controls|standards|roadmap|webinar|team signed|team approved|team liked"
+            "|team loved)",
+            "(phishing|phish) (simulation|simulations|test|tests|training|awareness|template"
+            "|templates|module|exercise|exercises|campaign builder|report button|filter|filters"
+            "|protection|detection|reporting)",
+            "(anti-phishing|antiphishing|anti phishing|anti-virus|antivirus|anti virus"
+            "|anti-malware|antimalware|anti malware)",
+            "virus (scan|scanner|scanning|protection|checker|definitions|scans)",
+            "(covid|flu|stomach|cold|norovirus) * (virus|bug)",
+            "(take|took|taken|taking) over (as|from|the role|the project|our account as"
+            "|account management|the relationship|onboarding|duties|support|territory|the"
+            " account as|managing|responsibility)",
+            "(new|another|a different) (account manager|csm|rep) (took|has taken|will take)"
+            " over",
+            "(take|took|taken) over (the|our) (account|accounts) (as|from|management|team|last"
+            "|in|when)",
+            "(gain|gained|take|took|taken|get|got|regain|regained|taking|gaining) * control of"
+            " * (costs|cost|spend|spending|budget|budgets|inventory|stock|schedule|schedules"
+            "|cash flow|process|processes|workflow|workflows|our data|pipeline|pipelines"
+            "|operations|expenses|chaos|the mess|things|hiring|payroll|our time|our calendar"
+            "|reporting|finances|billing|our books|the books|margins|our brand)",
+            "(strange|unknown|random|weird|external) (error|errors|bug|bugs|message|messages"
+            "|behaviour|behavior|issue|issues|charge|charges|fee|fees|reason|reasons|glitch"
+            "|glitches|character|characters|formatting|delay|delays|noise|prices|pricing)",
+            "(unauthorized|unauthorised|unknown|unrecognized|unrecognised) (charge|charges|fee"
+            "|fees|payment|payments|debit|debits|transaction|transactions|deduction|deductions"
+            "|invoice|invoices|withdrawal|withdrawals|refund|refunds|billing|transfer"
+            "|transfers)",
+            "fishing (trip|gear|boat|boats|rod|rods|supply|supplies|tackle|industry|company"
+            "|fleet|lodge|charter)",
+            "(exploit|exploiting|exploits) (the|our|your|this|every|new) (feature|features|data"
+            "|potential|opportunity|api|automation|market|gap|capability|capabilities)",
+            "(exposure|exposed) (to|for) (risk|risks|currency|fx|market|markets|new markets"
+            "|customers|buyers|investors|leads|prospects)",
+            "(brand|media|press|market|marketing|social|more|great|good|extra|free|huge|massive"
+            "|better|wider|sun|uv|heat|light|chemical|noise) (exposure|exposed)",
+            "(exposure|expose) (our|your|the) (brand|product|products|name|content|listing"
+            "|listings|company)",
+            "(leaked|leak) (memo|roadmap|screenshots|slides|pricing|photos|product|release"
+            "|plans)",
+            "(attack|attacks|attacked|attacking) (surface|plan|the problem|the backlog"
+            "|the issue|the market|it|this)",
+            "(marketing|sales|ad|ads|growth|pricing|pr) attack",
+            "(heart|panic|asthma) attack",
+            "(public|publicly) (holiday|holidays|roadmap|api|apis|docs|documentation|beta"
+            "|release|launch|company|listed|traded|status page|profile|page|pages|review"
+            "|reviews|website|event|events|sector|transport|forum|forums|statement|apology"
+            "|holiday calendar|holiday calendars)",
+            "(went|go|going|gone|goes) public (with|about|on|in|last|next|this)",
+            "(not|nobody|no one|none of us|none) (recognise|recognize|know) (the|this|that"
+            "|your) (product|feature|brand|name|term|acronym|setting)",
+            "(login|sign-in|device|security|new device) (alert|alerts|notification"
+            "|notifications) (settings|setting|feature|features|option|options|config"
+            "|configuration|page|emails|template|templates)",
+            "(set up|setup|enable|enabled|configure|configured|turn on|turned on|add|added"
+            "|customise|customize|how do i get|how can i get|can we get|get) * (login|sign-in"
+            "|device|security) (alert|alerts|notification|notifications)",
+            "(is|was|it's|it is|that's|that is|this is|wasn't|isn't) not (me|us) (complaining"
+            "|saying|being|who|just)",
+            "(attacker|attackers) (simulation|simulations|emulation)",
+            "(redirect|redirects|redirected|redirecting) (rule|rules|setting|settings|url|urls"
+            "|feature|features|option|options|page)",
+            "(read|gave|give|shared|sent|entered|typed) (the|a|our|my|your|his|her) "
+            "(promo|discount|voucher|coupon|referral|tracking|order|confirmation|postal|zip"
+            "|post|booking|reference|dispatch|access|door) (code|codes)",
+            "(sent|send|emailed|forwarded|shown|shared|gave|given) (to|with) (another|the other"
+            "|a different) (team|department|colleague|manager|office|branch|site|member)",
+            "(the|a|that|this|our|your) wrong (person|address|recipient|email|contact) * "
+            "(parcel|package|delivery|order|pallet|shipment|goods|courier|driver|delivered)",
+            "(delivered|shipped|sent|dispatched|went) (to|at) (the|a) (wrong|different) "
+            "(address|depot|warehouse|site|customer|location)",
+            "(ransomware|ransom) (protection|recovery|rollback|drill|drills|tabletop|exercise"
+            "|simulation|simulations|protected|resilience|insurance|readiness|detection"
+            "|defense|defence|defences|defenses|restore|restores|test|testing|playbook"
+            "|response plan|recovery drill)",
+            "anti-ransomware|anti ransomware",
+            "breach (alerts|alert|monitoring|register|notification|notifications|contact"
+            "|detection|reports|report|timer|timers|warning|warnings|policy|plan|response plan"
+            "|simulation|drill|drills|log|logs|procedure|procedures|playbook|playbooks|clock"
+            "|timeline|window|countdown)",
+            "(sla|slas|response time|resolution time|first response|deadline|deadlines) * "
+            "(breach|breaches|breached)",
+            "(hacked|hacking|hack) * together",
+            "(hacked|hacking) (my|our|the) (whole|entire)? (morning|routine|day|workflow|week"
+            "|process|calendar|schedule|reporting|inbox|way)",
+            "(phishing|phish) (resistance|resistant|resistent)",
+            "(card-testing|card testing|bot|bots|credential-stuffing) (attack|attacks)",
+            "(flagged|caught|stopped|detected|blocked|blocks|flags|catches|stops|detects) * "
+            "(attack|attacks|attackers|attempts|phishing|malware)",
+            "(attack|attacks) (response|simulation|simulations|tabletop|drill|drills|playbook"
+            "|playbooks)",
+            "(cyber-attack|cyberattack|cyber attack) (response|plan|plans|insurance|cover)",
+            "(without|no) (any|a)? (login|log-in|account|sign-up|signup|password) (needed"
+            "|required)",
+            "(submit|submitted|report|reports|reporting|book|booking|apply|order|pay|paying"
+            "|checkout|track|tracking) * without (any|a)? (login|logging in|account|signing in"
+            "|sign-in)",
         ],
     )
 
 
 def pattern_fraud() -> FamilyRules:
-    """Fraud complaints.
+    """Fraud complaints and fraud claims.
 
     Examples: "this is fraud", "total scam", "they stole our money", "unauthorized charge",
     "charges we never approved", "charged us twice on purpose", "we filed a chargeback",
-    "identity theft", "fake invoice", "money taken without consent", "con artists".
+    "identity theft", "fake invoice", "money taken without consent", "con artists",
+    "billing for hours that never happened", "different bank details on the invoice".
     """
     money = (
-        "money|funds|fund|deposit|deposits|payment|payments|cash|refund|refunds|savings|fee|fees"
-        "|balance|payout|payouts|float|commission|commissions|wages|salary|salaries|dollars|euros"
-        "|pounds|rupees|reais|bucks|escrow|retainer|advance"
+        "money|funds|fund|deposit|deposits|payment|payments|cash|refund|refunds|savings|fee"
+        "|fees|balance|balances|payout|payouts|float|commission|commissions|wages|salary"
+        "|salaries|dollars|euros|pounds|rupees|reais|bucks|escrow|retainer|advance|takings"
+        "|settlement|settlements|earnings|tips|rent|premium|premiums|money back|pay|paycheck"
+        "|paychecks|pension|pensions|contributions|profits|revenue|sales|amount|sum|credit"
+        "|credits|investment|investments"
+    )
+    charge_nouns = (
+        "charge|charges|debit|debits|payment|payments|transaction|transactions|withdrawal"
+        "|withdrawals|deduction|deductions|invoice|invoices|billing|bill|bills|fee|fees"
+        "|transfer|transfers|purchase|purchases|order|orders|renewal|renewals|subscription"
+        "|subscriptions|upgrade|upgrades|add-on|add-ons|addon|addons|direct debit|surcharge"
+        "|surcharges|line item|line items|amount|amounts|advance|advances|loan|loans|credit"
     )
     return FamilyRules(
         family=FlagFamily.FRAUD,
         rules={
             "fraud": [
                 "fraud|frauds|fraudulent|fraudulently|fraudster|fraudsters|fraudlent|fraudolent"
-                "|frawd|frauding|defraud|defrauded|defrauding",
+                "|frawd|frauding|defraud|defrauded|defrauding|fradulent|fraudulant",
             ],
             "scam": [
                 "scam|scams|scammed|scamming|scammer|scammers|scammy|scamm|scamer|scamers|skam"
-                "|scamsters",
-                "con artist|artists|man|men|job",
+                "|scamsters|scamed|scaming",
+                "=con|cons|conned|conning",
+                "con artist|artists|man|men|job|merchant|merchants",
                 "swindle|swindled|swindler|swindlers|swindling",
-                "ponzi|pyramid scheme",
-                "rip-off|ripoff artist|artists|merchants",
-                "=conned",
+                "ponzi|pyramid scheme|schemes",
+                "(rip-off|ripoff|rip off|ripping off|ripped off|rip us off|rip people off"
+                "|ripping people off|ripping us off|ripped us off)",
+                "(it's|it is|its|is|are|they're|they are|a|an|whole|entire|total) "
+                "(scheme|racket|sham|hustle|grift)",
+                "grift|grifter|grifters|racket|racketeering",
+                "(too good to be true)",
+                "(bait and switch|bait-and-switch)",
             ],
             "theft": [
-                f"steal|stole|stolen|stealing|nick|nicked|pocket|pocketed|pocketing|embezzle"
-                f"|embezzled|embezzling|misappropriate|misappropriated|siphon|siphoned * ({money})",
-                f"({money}) * (steal|stole|stolen|vanish|vanished|disappear|disappeared|missing"
-                f"|taken|gone|siphoned|pocketed|embezzled|misappropriated|diverted)",
-                "thief|thieves|theft|thieve|thieving|crook|crooks|crooked|robbery|robbers|robber"
-                "|rob|robbed|robbing|embezzlement|embezzler|launder|laundering|extort|extortion"
-                "|extorted|extorting",
-                f"(take|took|taken|taking|withdraw|withdrew|withdrawn|debit|debited|deduct"
-                f"|deducted|grab|grabbed|keep|kept|keeping|hold|holding|held) * ({money}) * "
-                f"(without|never|no) * (consent|permission|authorization|authorisation|approval"
-                f"|asking|agreement|warning|notice|telling)",
-                f"keep|kept|keeping * ({money}) * (and|but) * (disappear|vanish|ghost|vanished"
-                f"|disappeared|ghosted|stopped responding)",
+                f"(steal|stole|stolen|stealing|steals|nick|nicked|pocket|pocketed|pocketing|pocket"
+                f"|pockets|embezzle|embezzled|embezzling|misappropriate|misappropriated|siphon"
+                f"|siphoned|siphoning|skim|skims|skimmed|skimming|divert|diverted|diverting"
+                f"|drain|drained|draining|swipe|swiped) * ({money}|from)",
+                f"({money}) * (stole|stolen|vanish|vanished|disappear|disappeared|missing"
+                f"|siphoned|pocketed|embezzled|misappropriated|diverted|drained|gone missing"
+                f"|never arrived|went missing)",
+                "thief|thieves|theives|theft|thieve|thieving|crook|crooks|crooked|robbery"
+                "|robbers|robber|robbed|robbing|embezzlement|embezzler|launder|laundering"
+                "|extort|extortion|extorted|extorting|stealing|steal|steals|stole",
+                "daylight robbery|highway robbery",
+                f"(take|took|taken|taking|takes|withdraw|withdrew|withdrawn|debit|debited|deduct"
+                f"|deducted|grab|grabbed|keep|kept|keeping|hold|holding|held|collect|collected"
+                f"|pull|pulled|charge|charged|bill|billed|help themselves to|helped themselves to"
+                f") * ({money}|account|card|it) * (without|never|no) * (consent|permission"
+                f"|authorization|authorisation|approval|asking|agreement|warning|notice|telling"
+                f"|our ok|my ok|a po|purchase order|mandate)",
+                f"keep|kept|keeping|hold|holding|held|withhold|withholding|withheld * ({money}) "
+                f"* (and|but|then) * (disappear|vanish|ghost|vanished|disappeared|ghosted|stopped"
+                f" responding|won't|will not|refuse|refused|refusing)",
+                "pick|picking|picked * pockets|pocket",
+                "skim|skims|skimmed|skimming",
+                "(taking|took|kept|keeping|pocketing|pocketed|withheld|withholding|held|holding"
+                "|sitting on|sit on|sits on) * (contributions|premiums|deposits|deposit|wages"
+                "|pension|payouts|settlements|escrow|takings|merchant money|our money|my money"
+                "|the money|client money|customer money|seller money)",
+                "(money|funds|savings|cash|deposit|balance) ('s|is|has|was|has been|have) (gone"
+                "|vanished|disappeared|missing|taken)",
+                "(cash|money) grab",
             ],
             "unauthorized_charge": [
-                "(unauthorized|unauthorised|unrecognized|unrecognised|unknown|unapproved|mystery"
-                "|fake|bogus|phantom|illegitimate|unexplained|suspicious|strange|random|secret"
-                "|hidden|sneaky|unagreed|unapproved|unsanctioned) * (charge|charges|debit|debits"
-                "|payment|payments|transaction|transactions|withdrawal|withdrawals|deduction"
-                "|deductions|invoice|invoices|billing|bill|bills|fee|fees|transfer|transfers)",
-                "(charge|charged|charging|bill|billed|billing|debit|debited|invoice|invoiced) * "
-                "(without|never) * (consent|permission|authorization|authorisation|approval"
-                "|agreement|asking|authorizing|authorising|approving|agreeing)",
-                "(never|didn't|did not|not) * (authorize|authorise|authorized|authorised|approve"
-                "|approved|agree|agreed|consent|consented|sign|signed|order|ordered|recognise"
-                "|recognize) * (charge|charges|payment|payments|debit|debits|transaction"
-                "|transactions|withdrawal|fee|fees|subscription|renewal|upgrade|invoice|bill)",
-                "(charge|charged|charging|bill|billed|billing|debit|debited) * (on purpose"
-                "|deliberately|intentionally|knowingly|purposely|purposefully|twice on purpose"
-                "|deliberate)",
-                "(deliberate|deliberately|intentional|intentionally|knowingly) * (overcharge"
-                "|overcharged|overcharging|double|charge|charged|bill|billed|billing|debit"
-                "|debited|invoice|invoiced)",
+                "(that's|that is|it's|it is|this is|totally|completely|clearly|entirely) "
+                "(unauthorised|unauthorized)",
+                "(charge|charges|payment|payments|invoice|invoices|debit|debits|fee|fees) * "
+                "(never|not|wasn't|was not|were not|weren't) (been)? (approved|authorised"
+                "|authorized|agreed|requested|ordered)",
+                "(never|not) (been)? (approved|authorised|authorized|agreed) by (anyone|anybody"
+                "|us|me|our|procurement|finance|any of us)",
+                "(nobody|no one|none of us) (here)? (approved|authorised|authorized|agreed to"
+                "|ordered|requested) (it|this|that|them|these)",
+                "(charged|billed|debited|deducted|took|taken|taking|withdrew|withdrawn|collected"
+                "|pulled|added|renewed|upgraded|signed us up|enrolled|charging|billing|debiting"
+                "|deducting) * * without (our|my|his|her|their|any|prior)? (approval|consent"
+                "|permission|authorisation|authorization|agreement)",
+                "(fee|fees|charge|charges|subscription|subscriptions|add-on|add-ons|addon|addons"
+                "|upgrade|upgrades|plan|seats|services|insurance|protection|extras) * (i|we|that"
+                "|which) (never|didn't|did not|had not|hadn't) (sign up for|signed up for"
+                "|agree to|agreed to|ask for|asked for|order|ordered|request|requested|authorise"
+                "|authorised|authorize|authorized|want|wanted|approve|approved|use|used)",
+                "(we|i) (declined|refused|rejected|never asked for|never ordered|never agreed to"
+                "|explicitly declined|turned down)",
+                "(that|which) (never|simply never|did not|didn't|simply didn't|never actually)"
+                " (happened|happen|existed|exist|took place|occurred)",
+                "(billed|charged|charging|billing|debited|debiting|invoiced|invoicing) * * "
+                "(after|since|despite) (we|i|we'd|i'd|we had|i had|they|it|cancellation|cancel"
+                "|cancelling|closing|deleting|termination|the account) * (cancelled|canceled"
+                "|cancelling|closed|deleted|terminated|deactivated|left|ended|switched off"
+                "|turned off)?",
+                "(debiting|charging|billing|debited|charged|billed) * (closed|cancelled|canceled"
+                "|deleted|deactivated|dormant) * (account|accounts|card|cards|subscription"
+                "|subscriptions)",
+                "(my|our|his|her|their) (card|cards|card details|bank account) (was|were|got"
+                "|has been|had been|have been) (used|charged|cloned|skimmed|compromised|emptied"
+                "|drained|debited|stolen)",
+                "(transactions|charges|payments|purchases|debits) * (none of them|none|not) * "
+                "(mine|ours|by us|by me|ours)",
+                "suspiciously (convenient|timed|high|large|often)",
+                "(employees|workers|staff|payees|vendors|suppliers|contractors|users|seats) "
+                "(we|that we|who we) (do not|don't|never) (have|employ|employed|hired|know"
+                "|added|recognise|recognize)",
+                "(certificates|certificate|certs|documents|reviews|results|reports|records"
+                "|timesheets|figures|screenshots) (are|is|were|was|were all|are all) (fake|forged"
+                "|fabricated|falsified|bogus|doctored|made up)",
+                f"(unauthorized|unauthorised|unrecognized|unrecognised|unknown|unapproved|mystery"
+                f"|fake|bogus|phantom|illegitimate|unexplained|suspicious|strange|random|secret"
+                f"|sneaky|unagreed|unsanctioned|invented|made-up|made up|fictional|fictitious"
+                f"|imaginary) * ({charge_nouns})",
+                "(charge|charged|charging|charges|bill|billed|billing|bills|debit|debited"
+                "|invoice|invoiced|invoicing|took|take|takes|taking|deduct|deducted|collect"
+                "|collected) * (without|never) * (consent|permission|authorization|authorisation"
+                "|approval|agreement|asking|authorizing|authorising|approving|agreeing|telling"
+                "|notice|warning|a po|purchase order|our ok|my ok)",
+                f"(never|not|nobody|no one|none of|neither) * (authorize|authorise|authorized"
+                f"|authorised|approve|approved|agree|agreed|consent|consented|sign|signed"
+                f"|order|ordered|recognise|recognize|request|requested|booked|book|tendered"
+                f"|applied|apply|bought|purchased|asked for|wanted|accepted|placed) * "
+                f"({charge_nouns}|hours|services|work|loads|deliveries|jobs|job|users|seats"
+                f"|licences|licenses|devices|shipments|placements|items|goods)",
+                "(charge|charged|charging|charges|bill|billed|billing|bills|debit|debited"
+                "|invoice|invoiced|invoicing|overcharge|overcharged|overcharging|take|took"
+                "|taken|takes) * (on purpose|deliberately|intentionally|knowingly|purposely"
+                "|purposefully|deliberate|again and again|every time|twice|double|two times"
+                "|three times|2x|multiple times)",
+                "(deliberate|deliberately|intentional|intentionally|knowingly|on purpose) * "
+                "(overcharge|overcharged|overcharging|double|charge|charged|bill|billed|billing"
+                "|debit|debited|invoice|invoiced|inflate|inflated|pad|padded)",
+                "(double|twice|two times|three times|duplicate|duplicated) (charged|charge"
+                "|charges|billed|billing|debited|debit|deducted|taken|collected|payment"
+                "|payments)",
+                "(charged|billed|debited|invoiced|charging|billing|charge|bill|takes|took|taking"
+                "|keep charging|kept charging|still charging|continue charging|continued"
+                "|keeps billing|kept billing|still billing) * (after|since|despite) * (cancel"
+                "|cancelled|canceled|cancelling|canceling|cancellation|closing|closed|deleted"
+                "|deleting|termination|terminated|ending|ended|leaving|left|deactivated"
+                "|switched off|turned off|removed)",
+                "(billed|billing|charged|charging|charge|bill|invoiced|invoicing) * for * "
+                "(users|seats|devices|hours|loads|licences|licenses|work|services|items|goods"
+                "|deliveries|jobs|units) * (never|didn't|did not|don't|do not|that|which|we"
+                "|weren't|were not|no longer|had been|deactivated|removed|cancelled|nobody)",
+                "(hours|work|loads|deliveries|jobs|shipments|services|placements|orders|trips"
+                "|visits|shifts|sessions) (that|which)? (never|simply never|did not|didn't|simply"
+                " didn't|never actually) (happened|happen|existed|exist|took place|occurred"
+                "|happen)",
+                "(extra|missing|wrong|added) (zero|zeros|zeroes|digit)",
+                "(always|conveniently|suspiciously) (in your favour|in your favor|in their favour"
+                "|in their favor|rounded up)",
+                "(in your favour|in your favor|in their favour|in their favor)",
+                "(card|account|cards) * (used|charged|debited|emptied|drained|maxed) * (wasn't"
+                "|was not|not|none|without|by someone|abroad|overseas|in another|never)",
+                "(fake|false|fabricated|forged|doctored|falsified|bogus|invented|made-up|made up"
+                "|padded|inflated) (timesheet|timesheets|hours|expenses|claims|invoices|invoice"
+                "|bills|receipts|charges|surcharges|fees|placements|reports|figures|numbers)",
+                "fabricate|fabricated|fabricating",
             ],
             "chargeback": [
-                "chargeback|chargebacks|charge-back|charge-backs",
-                "charge back",
+                "(file|filed|filing|initiate|initiated|initiating|raise|raised|raising|open|opened"
+                "|issue|issued|do|did|doing|start|started|request|requested|go for|going for"
+                "|submit|submitted|get|got|pursue|lodge|lodged|make|made|put in|putting in"
+                "|threaten|threatening) * (chargeback|chargebacks|charge-back|charge back)",
+                "(chargeback|chargebacks|charge-back|charge back) (with|through|via) (my|our|the)"
+                " * (bank|card|issuer|amex|visa|mastercard|paypal|credit card)",
+                "(charge|charging|charged) * back (with|through|via) * (bank|card|issuer|amex"
+                "|visa|mastercard|paypal)",
+                "=charge (it|this|that)? back",
+                "(mention|mentioned|mentioning|threaten|threatened|threatening) * (chargeback"
+                "|chargebacks|charge-back)",
                 "(dispute|disputed|disputing|reverse|reversed|reversing|cancel|cancelled|block"
-                "|blocked|report|reported|reporting) * (charge|charges|payment|payments|transaction"
-                "|transactions|debit) * (with|through|via|to) * (bank|card issuer|issuer|amex|visa"
-                "|mastercard|credit card company|card company|paypal)",
+                "|blocked|report|reported|reporting|contest|contested) * (charge|charges"
+                "|payment|payments|transaction|transactions|debit|debits) * (with|through|via"
+                "|to) * (bank|card issuer|issuer|amex|visa|mastercard|credit card company"
+                "|card company|paypal)",
                 "(bank|card issuer|issuer|amex|visa|mastercard|credit card company|card company"
-                "|paypal) * (dispute|disputed|reverse|reversed|claim|reversal)",
+                "|paypal) * (dispute|disputed|reverse|reversed|claim|reversal|confirmed|fraud"
+                "|flagged|blocked)",
             ],
             "identity_theft": [
-                "identity theft|fraud",
-                "steal|stole|stolen|stealing|use|used|using|misuse|misused * (identity|identities"
-                "|id|ids|name|names|ssn|passport|passports|tax id|company name)",
+                "identity theft|fraud|thief|thieves",
+                "(steal|stole|stolen|stealing|use|used|using|misuse|misused|took|taken) * "
+                "(identity|identities|ssn|passport|passports|tax id)",
                 "(identity|identities) * (steal|stole|stolen|stealing|misuse|misused|hijack"
-                "|hijacked|taken)",
+                "|hijacked|taken|used)",
+                "in (our|my|his|her|their) name",
                 "impersonate|impersonated|impersonating|impersonation|impersonator|impersonators",
-                "pretend|pretended|pretending|posing|posed * (to be|as) * (us|our|you|your|staff"
-                "|employee|employees|vendor|supplier|support|company|bank|ceo|cfo|director"
-                "|manager)",
+                "(pretend|pretended|pretending|posing|posed) * (to be|as) * (us|our|you|your"
+                "|staff|employee|employees|vendor|supplier|support|company|bank|ceo|cfo"
+                "|director|manager|from)",
             ],
             "fake_invoice": [
-                "(fake|forged|fraudulent|bogus|spoofed|doctored|falsified|counterfeit|phony|phoney"
-                "|sham|fictitious|cloned) * (invoice|invoices|bank details|bank account|receipt"
-                "|receipts|document|documents|vendor|vendors|bill|bills|payment request"
-                "|remittance|quote|quotes|contract|contracts|supplier|suppliers|certificate"
-                "|certificates|reviews|review|order|orders|company|companies|website|site)",
-                "(change|changed|changing|swap|swapped|update|updated|switch|switched) * bank "
-                "details|account * (without|never|not) * (us|our|we|knowing|consent|permission)",
-                "invoice|payment|payroll|vendor|ceo|cfo|mandate|wire|bank|card|tax|insurance"
-                "|refund|billing fraud|scam|scams",
+                "(fake|forged|fraudulent|bogus|spoofed|doctored|falsified|counterfeit|phony"
+                "|phoney|sham|fictitious|cloned) * "
+                "(invoice|invoices|bank details|bank account|receipt|receipts|vendor|vendors"
+                "|bill|bills|payment request|payment requests|remittance|quote|quotes|supplier"
+                "|suppliers|certificate|certificates|sender|domain|email|reviews|review"
+                "|company|companies|website|site|letter|letters|documents|document)",
+                "(invoice|invoices|bill|bills|payment request|letter|email) * (looks|look|seems"
+                "|seem|is|are|feels) * (off|fake|odd|suspicious|dodgy|wrong|strange|genuine"
+                "|real|legit|legitimate)",
+                "(suspicious|dodgy|strange|odd) (invoice|invoices|bank details|payment request"
+                "|payment requests|sender|remittance)",
+                "(is|are|was) (this|that|these|it) (invoice|invoices|email|letter|bill|bills"
+                "|sender|payment request)? (really|actually|genuinely)? (from you|yours|you"
+                "|genuine|legit|legitimate)",
+                "(bank details|bank account|account details|payment details|iban|sort code"
+                "|account number) * (differ|differs|different|changed|change|new|don't match"
+                "|do not match|not match|mismatch)",
+                "(different|new|changed|another|unknown|strange|unfamiliar|random|someone else's) * (bank details"
+                "|bank account|account details|payment details|iban|sort code|account number)",
+                "(invoice|invoices|payment request|bill|bills|remittance) * from * (a|an)? * "
+                "(different|new|unknown|strange|unfamiliar|another|odd|weird) * (domain|address"
+                "|sender|email address)",
+                "(change|changed|changing|swap|swapped|update|updated|switch|switched) * (bank"
+                "|payout|payment|settlement|supplier|vendor) * (details|account|accounts|info"
+                "|information)",
+                "(invoice|payment|payroll|vendor|ceo|cfo|mandate|wire|bank|card|tax|insurance"
+                "|refund|billing) (fraud|scam|scams|fraudster|fraudsters)",
                 "counterfeit|counterfeits|forgery|forged|falsify|falsified|falsifying",
+                "(drawn|taken out|opened|applied for) * (credit|loan|loans|account|accounts"
+                "|advance|advances|card|cards) * in (our|my|his|her|their) name",
             ],
         },
         exceptions=[
-            "fraud|frauds (detection|detect|detecting|prevention|prevent|preventing|protection"
-            "|protect|screening|screen|scoring|score|scores|module|modules|engine|engines|rule"
-            "|rules|team|teams|check|checks|checking|tool|tools|filter|filters|filtering"
-            "|monitoring|monitor|analyst|analysts|analytics|alert|alerts|model|models|dashboard"
-            "|dashboards|api|apis|add-on|addon|feature|features|setting|settings|product|products"
-            "|solution|solutions|suite|service|services|capability|capabilities|layer|layers"
-            "|queue|queues|workflow|workflows|case|cases|report|reports|reporting|risk|ops"
-            "|operations|controls|control|signals|signal|review|reviews|scanner|system|systems"
-            "|platform|stack|vendor|vendors|specialist|specialists|department|squad|expert"
-            "|experts|training|certification|course|webinar|library|insights|radar|guard|shield"
-            "|sensitivity|threshold|thresholds)",
-            "(anti-fraud|antifraud|anti fraud)",
-            "fraud and risk|compliance",
+            "(scam|scams) (detection|prevention|protection|filter|filters|awareness|education"
+            "|warning|warnings|alert|alerts|training|check|checks|blocker|blocking)",
+            "(fraud|frauds|chargeback|chargebacks) (detection|detect|detecting"
+            "|prevention|prevent|preventing|protection|protect|screening|screen|scoring|score"
+            "|scores|module|modules|engine|engines|rule|rules|check|checks|checking|tool|tools"
+            "|filter|filters|filtering|monitoring|monitor|analyst|analysts|analytics|alert"
+            "|alerts|model|models|dashboard|dashboards|api|apis|add-on|addon|feature|features"
+            "|setting|settings|product|products|solution|solutions|suite|service|services"
+            "|capability|capabilities|layer|layers|queue|queues|workflow|workflows|case|cases"
+            "|report|reports|reporting|risk|ops|operations|controls|control|signals|signal"
+            "|scanner|system|systems|platform|stack|vendor|vendors|specialist|specialists"
+            "|department|squad|expert|experts|training|certification|course|webinar|library"
+            "|insights|radar|guard|shield|sensitivity|threshold|thresholds|team|teams"
+            "|management|manager|managers|rate|rates|ratio|ratios|handling|automation|evidence"
+            "|representment|response|responses|data|guarantee|insurance|api|tab|screen|view"
+            "|page|export|exports|integration|awareness|education|warning|warnings|lead|leads"
+            "|investigation tools|flags|review queue|review queues|review|heatmap|heatmaps"
+            "|coverage|losses|loss|tooling|engine|endpoint|endpoints|notifications"
+            "|notification|queue|window|windows|evidence|kit|analysis)",
+            "(first|few|our|the|any|more|of|fewer|less|handle|handling|managing|about"
+            "|terrified of|afraid of|worried about|dealing with) (chargeback|chargebacks)",
+            "(anti-fraud|antifraud|anti fraud|anti-scam|anti scam)",
+            "fraud and (risk|compliance)",
             "(detect|detects|detected|detecting|prevent|prevents|prevented|preventing|catch"
             "|catches|caught|catching|flag|flags|flagged|flagging|block|blocks|blocked|blocking"
             "|fight|fighting|reduce|reduced|reducing|stop|stops|stopped|stopping|spot|spots"
-            "|spotted|spotting|combat|combating|combatting|cut|cutting) * fraud|frauds|fraudulent"
-            "|scam|scams|chargeback|chargebacks",
-            "chargeback|chargebacks|charge-back (report|reports|reporting|management|manager"
-            "|module|modules|feature|features|dashboard|dashboards|alert|alerts|tool|tools|rate"
-            "|rates|ratio|ratios|workflow|workflows|handling|automation|evidence|representment"
-            "|response|responses|data|analytics|protection|guarantee|insurance|fee|fees|api|tab"
-            "|screen|view|page|export|exports|integration)",
-            "(a|such a|total|absolute|real|what a|is a|was a|an absolute|bit of a) steal",
-            "steal|stole|stolen|stealing * (the show|show|our hearts|the spotlight|a look|a glance"
-            "|a march|my heart|idea|ideas|design|designs)",
-            "steal|stole|stealing * (market share|customers|clients|deals|business)",
-            "(scam|fraud|phishing) (awareness|education|training|alert|alerts|warning|warnings"
-            "|prevention|detection|filter|filters|protection)",
-            "robbery|heist * (movie|film|game|level|theme|escape room)",
-            "rob|robbed|robbing * (time|hours|sleep|weekend|weekends)",
+            "|spotted|spotting|combat|combating|combatting|cut|cutting|lower|lowered|manage"
+            "|managing|track|tracking|win|won|winning|handle|handling|contest|contesting"
+            "|dispute) (fraud|frauds|fraudulent|scam|scams|chargeback|chargebacks|fraudulent"
+            "orders|fraudulent transactions)",
+            "(detect|detects|detected|detecting|prevent|prevents|prevented|preventing|catch"
+            "|catches|caught|catching|flag|flags|flagged|flagging|block|blocks|blocked|blocking"
+            "|fight|fighting|reduce|reduced|reducing|stop|stops|stopped|stopping|spot|spots"
+            "|spotted|spotting|combat|cut|cutting|lower|lowered) (more|most|all|the|our|a lot of"
+            "|less|fewer|real|actual|card|payment|promo|refund|return) (fraud|fraudulent|scam"
+            "|scams|chargeback|chargebacks)",
+            "(a|such a|total|absolute|real|what a|is a|was a|an absolute|bit of a|at that"
+            "|proper) steal",
+            "(steal|stole|stolen|stealing) (the show|show|our hearts|the spotlight|a look|a glance"
+            "|a march|my heart|idea|ideas|design|designs|customers|clients|deals|business"
+            "|market share|our customers|some customers|a few customers|the deal|talent)",
+            "(robbery|heist) (movie|film|game|level|theme|escape room)",
+            "(rob|robbed|robbing) (us|me|them) (of) (time|hours|sleep|weekend|weekends"
+            "|focus)",
             "identity (provider|providers|management|verification|verify|check|checks|platform"
-            "|sso|federation|store|service|services|theft protection)",
-            "(use|used|using) * (company name|name|names|id|ids) * (field|fields|column|columns"
-            "|filter|filters|search|lookup|as|for|to|in the)",
-            "(use|used|using) * (our|the|your|their|a|an|my|his|her) * (id|ids|name|names|company"
-            " name) * (to|for|in|as|when|on)",
-            "=forged|forge * (ahead|partnership|partnerships|relationship|relationships|link|links"
-            "|bond|bonds|steel|metal|parts|part|component|components)",
-            "(forged|forging|forge) (steel|metal|parts|part|components|component|aluminium"
-            "|aluminum|iron|brass|shop)",
-            "fake (it|plant|plants|data|demo data|sample|samples|test data)",
-            "(fake|bogus|phantom) (charge|charges) * (test|tests|testing|sandbox|mode)",
-            "hidden * (fee|fees|charge|charges|cost|costs) * (no|none|zero|never|without)",
-            "(no|zero|never any|never|without) * hidden * (fee|fees|charge|charges|cost|costs)",
-            "(hidden|sneaky) (fee|fees|charge|charges|cost|costs)",
-            "=pocket * (money|cash|change)",
-            "(charge|charges|charged|billed|invoice) * (without|never) * (issue|issues|problem"
-            "|problems|fail|failing|a hitch|hiccup|hiccups|delay|delays)",
-            "(card|account|the) (dispute|disputes) (module|feature|workflow|workflows|tool|tools"
-            "|tab|flow|flows|screen|page|process)",
-            "=rob",
+            "|sso|federation|store|service|services|theft protection|fraud protection|fraud"
+            "detection)",
+            "(forged|forging|forge) (ahead|partnership|partnerships|relationship|relationships"
+            "|link|links|bond|bonds|steel|metal|parts|part|components|component|aluminium"
+            "|aluminum|iron|brass|shop|wheels|fittings)",
+            "fake (it|plant|plants|data|demo data|sample|samples|test data|leather|fur|grass"
+            "|tan|snow|door|news feature)",
+            "(hidden) (fee|fees|charge|charges|cost|costs)",
+            "(no|zero|never any|never|without|free of) (hidden|surprise|extra|unexpected) (fee"
+            "|fees|charge|charges|cost|costs)",
+            "(card|account|payment|the) (dispute|disputes) (module|feature|workflow|workflows"
+            "|tool|tools|tab|flow|flows|screen|page|process)",
+            "(pros|pro|cons|con|pros and|and) (:|list)",
+            "(pros and cons|pro and con|pros & cons|pros/cons)",
+            "=con :",
+            "(one|only|biggest|main|minor|small|the) (con|cons)",
+            "(con|cons) (is|are|:|would be|was|were)",
+            "(extra|second|duplicate|double) (pair of eyes|monitor|screen|seat|seats|user"
+            "|users|licence|license|step|steps|click|clicks|login|shift|shifts|driver|drivers"
+            "|warehouse|location|locations|site|sites|copy|copies|check|checks|set of eyes)",
+            "(duplicate|duplicated|duplicates) (record|records|contact|contacts|entries|entry"
+            "|ticket|tickets|lead|leads|row|rows|sku|skus|line|lines|order lines|shipment"
+            "|notification|notifications|email|emails|field|fields)",
+            "(double|double-) (check|checked|checking|click|clicked|entry|booking|bookings"
+            "|shift|shifts|the speed|the price)",
+            "(real|genuine|legit|legitimate) (time|feedback|people|problem|issue|improvement"
+            "|value|support|human|humans|person|world|estate|deal|partner|partnership|benefit"
+            "|benefits|reviews)",
+            "(takes|took|take|taking) (our|my|the) (money|payment|payments) (securely|quickly"
+            "|fast|easily|smoothly|reliably|in)",
+            "(steal|stole|stolen|stealing) (a|our|their|my) (idea|ideas|design|designs|layout"
+            "|feature|features|workflow|ui|ux|look)",
+            "(in your favour|in your favor) (too|as well|for once|this time)",
+            "(off|odd|suspicious|dodgy) (peak|season|hours|chance|days|day|site|line|the shelf"
+            "|the back|the charts|topic)",
+            "(real|genuine) (estate|time)",
+            "(is|was) (this|that|it) (real|genuine) (leather|wood|steel|metal|gold|silver)",
+            "(different|new|changed|another) (domain|email address|sender) * (marketing|newsletter"
+            "|newsletters|campaign|campaigns|sso|login page)",
+            "(update|updated|change|changed|switch|switched) (our|my|the) (bank|payout|payment"
+            "|billing) (details|account|info|information) (in|on|via|through|under) (the|our"
+            "|your|settings|billing)",
+            "how (do|can|should) (i|we) (update|change|switch) * (bank|payout|payment|billing)"
+            " (details|account|info|information)",
         ],
     )
 
@@ -487,212 +936,350 @@ def pattern_safety() -> FamilyRules:
 
     Examples: "someone at your office is going to get hurt", "I'll be waiting outside your
     depot", "I'll burn your warehouse down", "I want to end it all", "I'm going to kill
-    myself", "I don't see the point of living", "I'll post your staff's home addresses".
+    myself", "I don't see the point of living", "I'll post your staff's home addresses",
+    "he said he'd stab me", "you'll need an ambulance", "bomb threat".
     """
     people = (
         "you|your|yourself|yourselves|him|her|them|someone|somebody|everyone|everybody|staff"
         "|people|driver|drivers|employee|employees|manager|managers|ceo|founder|founders|team"
         "|rep|reps|agent|agents|worker|workers|guy|guys|he|she|they|whoever|anyone|family"
-        "|families|kids|children|boss|owner|owners|cfo|director|salesman|salesperson"
-    )
-    violent_verbs = (
-        "hurt|kill|shoot|stab|beat|punch|harm|attack|murder|strangle|slap|assault|smash|burn"
-        "|torch|bomb|destroy|wreck|break|blow|injure|maim|choke|batter|bash|get|finish|deal"
-        "|hunt|run over|knife|cut|ruin|teach a lesson"
+        "|families|kids|children|boss|owner|owners|cfo|director|salesman|salesperson|me|us"
+        "|colleague|colleagues|clerk|supervisor|mum|mom|dad|wife|husband|brother|sister|son"
+        "|daughter|customer|consultant"
     )
     return FamilyRules(
         family=FlagFamily.SAFETY,
         rules={
             "violence": [
-                f"(kill|shoot|stab|murder|strangle|slap|assault|punch|beat|injure|maim|choke"
-                f"|knife|batter|bash|attack|hurt|harm) * ({people})",
-                f"({people}) * (get|gets|getting|got|be|been|end|ends|ending) * (hurt|killed|shot"
-                f"|stabbed|harmed|injured|beaten|attacked|punched|dead|in hospital|bleeding"
-                f"|sorry|paid a visit)",
-                f"(will|'ll|gonna|going|wanna|want|make sure|swear|promise|plan|planning|coming"
-                f"|come|come down|ready|about) * ({violent_verbs}) * ({people}|office|offices"
-                f"|depot|warehouse|warehouses|store|shop|building|trucks|truck|van|vans|car|cars"
-                f"|factory|plant|site|hq|headquarters|premises|face|head|teeth|legs|neck)",
-                "(waiting|wait|waits|outside) * (outside|for) * (your|the) * (office|offices|depot"
-                "|warehouse|building|home|house|door|hq|headquarters|premises|gate|store|car"
-                "|shop|site|reception|parking)",
-                "(know|knows|find|found|finding|track|tracked|tracking|learn|learned|figure|out)"
-                " * where * (you|he|she|they|your|staff|people|driver|ceo) * (live|lives|living"
-                "|work|works|sleep|sleeps|park|parks)",
-                "pay * (you|him|her|them|your|the|that) * (a|an) * (visit|personal visit)",
+                "(had better|'d better|better) (hide|run|watch out|be careful|watch their backs"
+                "|watch your back|lock the doors|stay inside|stay home|stay away|not be there)",
+                "make an example of",
+                "(coming|come|comes|came) (for|after) (you|him|her|them|your|his|her)",
+                "(her|his|your|their|my) (face|teeth|head|skull|legs|kneecaps)",
+                "(stabbed|stab|beat up|beaten up|shot|attacked|assaulted|punched|hit|killed"
+                "|kicked|shoved|slapped|threatened) (a|an|the|one of|two of|our|your|my) * "
+                "(customer|customers|worker|workers|driver|drivers|employee|employees|colleague"
+                "|colleagues|man|woman|member|agent|agents|guard|staff|courier|manager)",
+                "(come|coming|came) (round|around|over) (and|to) (explain|sort|teach|show|deal"
+                "|settle)",
+                "(visit|visiting) * (office|depot|warehouse|site|home|building) * (surprise"
+                "|a surprise|friends|mates)",
+                "(nobody|no one|not) (is)? safe",
+                f"(kill|shoot|stab|stabbed|murder|strangle|slap|assault|punch|beat|injure|maim"
+                f"|choke|knife|batter|bash|attack|hurt|harm|shove|shoved|hit|smack|kick|thump"
+                f"|deck|hospitalise|hospitalize) ({people})",
+                f"({people}) * (get|gets|getting|got|be|been|end|ends|ending|goes|go|going|leave"
+                f"|leaves|leaving|wind|winds) * (hurt|killed|shot|stabbed|harmed|injured|beaten"
+                f"|attacked|punched|dead|in hospital|bleeding|paid a visit|in an ambulance"
+                f"|in a body bag|in pieces|in one piece|home in|what's coming|what is coming"
+                f"|an accident|accident|sorted out|dealt with|taught a lesson)",
+                "(i|we|he|she|they|someone|somebody|you|people|driver|manager|guy|man|customer"
+                "|caller|supervisor|consultant|lead) * (will|'ll|gonna|going|want|wanna|would"
+                "|'d|swear|promise|plan|planning|coming|ready|threatened|about|could|might"
+                "|should) (to)? (hurt|kill|shoot|stab|beat|punch|harm|attack|murder|strangle"
+                "|smash|burn|torch|bomb|injure|maim|choke|batter|bash|slap|assault|knife|kick"
+                "|thump|deck|break|hit|smack|hunt|end|teach|wait|get)",
+                "(will|'ll|gonna|going|want|wanna|would|'d|swear|promise|plan|planning|coming"
+                "|ready|threatened|about) (to)? (beat up|run over|shoot up|blow up|hunt down"
+                "|find you|find him|find her|find them|find your|come for|come after|come round"
+                "|come back|pay a visit|be waiting|get even|sort out|deal with)",
+                "(waiting|wait|waits|be outside|outside|be there|turn up|turning up|show up"
+                "|showing up|come|coming) * (outside|for|at|to|round|around|by) * (your|the|his"
+                "|her|their) * (office|offices|depot|warehouse|building|home|house|door|doorstep"
+                "|hq|headquarters|premises|gate|store|car|shop|site|reception|parking|car park"
+                "|yard|branch|desk|family)",
+                "(know|knows|find|found|finding|track|tracked|tracking|learn|learned|figure"
+                "|figured|got|have) * (where|what time|when) * (you|he|she|they|your|staff|people"
+                "|driver|ceo|manager|his|her|their|the) * (live|lives|living|work|works|sleep"
+                "|sleeps|park|parks|leave|leaves|finish|finishes|go|goes|kids|school|office)",
+                "(find|found|get|got|have|has) * (home|house|personal) (address|addresses)",
+                "(find|finding) (you|him|her|them|your driver|the driver)",
+                "when i find (you|him|her|them)",
+                "pay * (you|him|her|them|your|the|that|me|us) * (a|an)? * (visit|personal"
+                " visit|little visit)",
                 "watch your|his|her|their back|backs",
-                "next time * see * (you|him|her|them) * (hospital|sorry|hurt|regret|pay)",
-                "(=gun|guns|rifle|rifles|shotgun|shotguns|pistol|pistols|firearm|firearms|weapon"
-                "|weapons|knife|knives|machete|bullet|bullets|ammo|baseball bat|crowbar|acid)",
-                "violence|violent",
+                "(need|needs|call|calling|called) * (an)? * (ambulance|ambulances|hospital"
+                "|body bag|coffin|undertaker)",
+                "(in|into|to) (hospital|the hospital|an ambulance|a body bag|a coffin|the ground"
+                "|a wheelchair)",
+                "(=gun|guns|gunpoint|rifle|rifles|shotgun|shotguns|pistol|pistols|firearm"
+                "|firearms|weapon|weapons|knife|knives|machete|ammo|baseball bat|crowbar|acid"
+                "|petrol|gasoline|brick|bricks|hammer|tire iron)",
+                "violence|violent|violently|aggressive|aggression|assault|assaulted|threatening"
+                "|intimidate|intimidated|intimidating|intimidation|menacing|menaced",
                 "(blood|bloodbath|bloody mess)",
-                "(someone|somebody|people|you|one|your) * (will|'ll|is|are|going|gonna|could"
-                "|might|may) * (get|be|gets|end up) * (hurt|killed|shot|dead|harmed|injured"
-                "|paid|sorry)",
-                "(i|we|he|she|they) * (will|'ll|gonna|going|want|wanna) * (hurt|kill|shoot"
-                "|stab|beat|punch|harm|attack|murder|strangle|slap|assault|knife|choke)",
-                "regret * (being born|ever crossing|crossing)",
-                "rearrange * face",
-                "break * (legs|neck|arm|arms|jaw|nose|bones)",
-                "hurt|harm * (someone|somebody|people|staff|you|your|driver)",
-                "threat|threats|threatened|threatening * (violence|violent|staff|you|your"
-                "|driver|drivers|employee|employees|agent|agents|life|lives|kill|harm|hurt|family"
-                "|safety|physically)",
+                "(regret|sorry) * (being born|ever crossing|crossing me|crossing us|the day)",
+                "(rearrange|smash|smashed|punch) * (face|faces|teeth|head)",
+                "break * (legs|leg|neck|arm|arms|jaw|nose|bones|fingers|face|kneecaps|back)",
+                "(threat|threats|threatened|threatening) * (violence|violent|staff|you|your"
+                "|driver|drivers|employee|employees|agent|agents|life|lives|kill|harm|hurt"
+                "|family|safety|physically|me|us|him|her|them)",
                 "death threat|threats",
-                "physical * (harm|threat|threats|violence|danger)",
-                "unsafe|safety * (staff|employees|team|drivers|driver|workers|agents|people"
-                "|customers|our|my|your)",
-                "(feel|feels|felt|feeling) * (unsafe|threatened|scared|afraid|in danger)",
+                "physical * (harm|threat|threats|violence|danger|fight|altercation)",
+                "(feel|feels|felt|feeling) (unsafe|threatened|scared|afraid|frightened|terrified"
+                "|in danger|intimidated|at risk)",
+                "(scared|afraid|frightened|terrified) (to go|to come|to return|to work|to leave"
+                "|for my|for our|for his|for her|for their|for my life|of him|of her|of them"
+                "|of your staff|of your driver|of the driver)",
+                "(is|am|are|was|were|left|visibly) (shaken|in danger|shaking)",
+                "(shoot|shooting|shot) up",
+                "(come|coming|came|turn|turning) * (with|bringing) * (friends|mates|a few mates"
+                "|the boys|lads|backup|my brothers|some guys|a bat|a knife|a gun|petrol)",
+                "(won't|will not|wont|not) (leave|walk|get) * (in one piece|alive|out alive"
+                "|standing)",
+                "(won't|will not|wont|not) be standing",
+                "what's coming|what is coming|what's coming to",
+                "(put|send|sends|putting) * (in|into|to) * (hospital|the ground|an ambulance"
+                "|a coffin)",
+                "(make|makes|making|made) * (her|him|them|you|me|us) * (pay|regret|suffer"
+                "|sorry|bleed)",
+                "(deal with|sort out|sort|take care of) * (in the car park|outside|after work"
+                "|after hours|behind|personally|properly|the old way|myself)",
+                "(accident|accidents) (in the car park|on the way|outside|waiting to happen to)",
+                "have an accident",
+                "(hunt|hunting|track|tracking) * (down|you|him|her|them)",
             ],
             "self_harm": [
-                "kill|killing|hurt|hurting|harm|harming|cut|cutting * myself|ourselves|themself"
-                "|themselves|himself|herself",
-                "end|ending|ended * (it all|it|my life|everything|things|my own life)",
-                "take|taking * my * (own)? * life",
-                "(suicide|suicidal|self-harm|self harm|selfharm|self-harming|overdose)",
-                "(not|no|never) * (want|wanna|wish|see|any|point|reason|worth) * (to be|being)"
-                " * (here|around|alive)",
-                "(no|not|never|any|lost|lose|losing) * (point|reason|will|desire|wish|want) * "
-                "(to live|in living|living|of living|left|to go on|to keep going|to be alive"
-                "|to continue)",
-                "(can't|cannot|can not|couldn't|don't|won't) * (go|keep) * (on|going) * (like"
-                "|anymore|any more|any longer|with|living|this)",
-                "(will not|wont|not going to) * be (around|alive|here) * (to see|for|much|long|when"
-                "|by|anymore|any more|next)",
-                "better off * (dead|gone|without me)",
-                "(want|wanna|wish|wished) * (to)? * (die|disappear forever|be dead|not wake up"
-                "|not exist|sleep forever|just die)",
+                "(thinking|thought|thoughts|think) * (about|of) * (ending|end) (it|things|my"
+                " life|everything|myself)",
+                "(ending|end) (it|things) (,|.|!|not|is|now|tonight)",
+                "(no|any) way out",
+                "not (wanting|want|wanna) to (wake up|be here|live|exist|be alive|go on"
+                "|carry on)",
+                "(in a bad way|in a dark place|in a very dark place|in a really bad way)",
+                "(kill|killing|hurt|hurting|harm|harming|cut|cutting|end|ending) (myself|ourselves"
+                "|themself|themselves|himself|herself|yourself)",
+                "(end|ending|ended|take|taking|took) (my life|his life|her life|their life"
+                "|my own life|his own life|her own life|their own life)",
+                "(end|ending|ended) (it all|everything|things for good)",
+                "(end|ending) (it|things) (tonight|today|now|soon|for good|once and for all"
+                "|forever|all)",
+                "take|taking|took * (my|his|her|their) * (own)? * life",
+                "(suicide|suicidal|self-harm|self harm|selfharm|self-harming|overdose|overdosed"
+                "|overdosing)",
+                "(not|no|never|don't|do not|doesn't|does not) * (want|wanna|wish|see|any|point"
+                "|reason|worth) * (to be|being) * (here|around|alive)",
+                "(no|not|never|any|lost|lose|losing|nothing) * (point|reason|will|desire|wish"
+                "|want|left) * (to live|in living|living|of living|left|to go on|to keep going"
+                "|to be alive|to continue|to carry on|to live for)",
+                "(can't|cannot|can not|couldn't|don't|won't|not|no longer|unable to) * (go|keep"
+                "|carry) (on|going)",
+                "(how|much) * (longer|more) * (i|i can|i can keep|can keep|keep) * (going|go on"
+                "|take|cope|hold on|survive|last)",
+                "(will not|wont|won't|not going to|not be) * be (around|alive|here) * (to see"
+                "|for|much|long|when|by|anymore|any more|next)",
+                "better off * (dead|gone|without me|without him|without her|if i|if i was not"
+                "|if i wasn't)",
+                "(want|wanna|wants|wish|wished|wishes|rather) * (to)? * (die|disappear forever"
+                "|be dead|not wake up|not exist|sleep forever|just die|not be here)",
+                "(easier|better|simpler) * (not|never) * (to)? * (wake|waking|be here|being here"
+                "|exist|existing|be alive|being alive)",
                 "(rather|better) * dead",
-                "(jump off|in front of) * (bridge|building|roof|train|bus|truck)",
+                "(jump off|in front of|off a|off the) * (bridge|building|roof|train|bus|truck"
+                "|cliff|balcony)",
                 "nothing * (left|to live for)",
-                "(don't|do not|cannot|can't) * see * (point|way out|future|reason)",
-                "goodbye * (everyone|world|cruel|all)",
-                "(this|it|debt|job|stress|company|you|situation) * (is|are|has|have|'s) * "
-                "(killing|destroying|breaking) * (me|my|us)",
-                "at the end of my rope|tether",
-                "give up on * (life|living|everything)",
-                "(mental|emotional) * (breakdown|crisis|collapse)",
-                "(crisis line|hotline|helpline)",
+                "(nothing|no one|nobody) * (left|to live for|worth living|would miss me"
+                "|will miss me)",
+                "(don't|do not|cannot|can't) * see * (point|way out|future|reason|a way out)",
+                "(goodbye|farewell) * (everyone|world|cruel|all|note|letter|letters)",
+                "(written|wrote|writing|left|leaving) * (letters|letter|note|notes|a note)"
+                " * (to|for) * (my|his|her|the) * (kids|children|family|wife|husband|mum|mom"
+                "|parents|son|daughter)",
+                "(this|it|debt|job|stress|company|you|situation|work|pressure|money) * (is|are"
+                "|has|have|'s|been) * (killing|destroying|breaking) * (me|us)",
+                "at the end of my (rope|tether)",
+                "(give|gave|giving) up on * (life|living|everything)",
+                "(mental|emotional|nervous) * (breakdown|crisis|collapse)",
+                "(crisis line|crisis lines|crisis number|crisis numbers|suicide hotline"
+                "|suicide helpline|crisis hotline|crisis helpline|samaritans)",
+                "(done|finished) with (everything|it all|life|living)",
+                "(can't|cannot|can not|couldn't) do (this|it) (anymore|any more|any longer)",
+                "(dark|darkest|scary|bad) (thoughts|place|places)",
+                "(lost|losing) (everything|the will)",
+                "(last|final) straw",
+                "(harm|hurt) (myself|himself|herself|themselves)",
+                "(=i'm|im|i am) (done|finished) (.|,|!)",
             ],
             "criminal_threat": [
-                "(burn|burned|burning|torch|torched|torching|blow|blew|blowing|bomb|bombed"
+                "(burn|burned|burning|burnt|torch|torched|torching|blow|blew|blowing|bomb|bombed"
                 "|bombing|smash|smashed|smashing|trash|trashed|vandalise|vandalize|vandalised"
                 "|vandalized|destroy|destroyed|wreck|wrecked|firebomb|set fire|set on fire"
-                "|sabotage|sabotaged) * (down|up|your|the|their|our|every|all|office|offices"
-                "|depot|warehouse|warehouses|store|shop|building|buildings|truck|trucks|van|vans"
-                "|car|cars|factory|plant|site|hq|headquarters|premises|servers|place|fleet"
-                "|windows|stock|everything)",
-                "(bomb|bombs|explosive|explosives|arson|arsonist|firebomb|pipe bomb|molotov)",
-                "(set fire|set alight|on fire)",
+                "|sabotage|sabotaged|key|keyed|slash|slashed) * (down|up|your|the|their|every|all"
+                "|office|offices|depot|warehouse|warehouses|store|shop|building|buildings|truck"
+                "|trucks|van|vans|car|cars|factory|plant|site|hq|headquarters|premises|servers"
+                "|place|fleet|windows|window|stock|everything|tyres|tires|lorry|lorries)",
+                "(bomb|bombs|explosive|explosives|arson|arsonist|firebomb|pipe bomb|molotov"
+                "|grenade|detonate|detonated)",
+                "(set fire|set alight|on fire|up in flames|burn to the ground|burn it down"
+                "|burn down)",
                 "=dox|doxx|doxxed|doxed|doxxing|doxing",
                 "(post|posting|posted|publish|publishing|published|leak|leaking|share|sharing"
-                "|spread|spreading|release|releasing|expose|exposing) * (home|house|personal"
-                "|private) * (address|addresses|details|numbers|phone|photos|information|info)",
-                "(home|house) * (address|addresses) * (of|for) * (staff|employees|your|the|every"
-                "|all|ceo|founder|manager|managers|team|driver|drivers)",
-                "(show|turn|come|coming|drive|driving|go|going|walk|walking|be) * (up|down|over"
-                "|round|around|by)? * (at|to) * (your|the) * (office|offices|depot|warehouse|home"
-                "|house|hq|headquarters|premises|building|store|site) * (with|and|to|armed|ready"
-                "|tomorrow|tonight|myself|personally|if|unless)",
+                "|spread|spreading|release|releasing|expose|exposing|all over) * (home|house"
+                "|personal|private) * (address|addresses|details|numbers|phone|photos"
+                "|information|info)",
+                "(home|house) (address|addresses) * (of|for|is|are|will|about) * (staff|employees"
+                "|your|the|every|all|ceo|founder|manager|managers|team|driver|drivers|going"
+                "|be|to)",
+                "(show|turn|come|coming|drive|driving|go|going|walk|walking|be|turning|showing"
+                "|people) * (up|down|over|round|around|by) * (at|to) * (your|the|his|her|their)"
+                " * (office|offices|depot|warehouse|home|house|hq|headquarters|premises"
+                "|building|store|site|door|doorstep)",
                 "(you|they|he|she|we) * (will|'ll|gonna|going to) * (regret|pay for) * (this|it"
                 "|that)",
-                "kidnap|kidnapped|kidnapping|hostage|hostages|ransom",
+                "(kidnap|kidnapped|kidnapping|hostage|hostages)",
                 "blackmail|blackmailed|blackmailing",
                 "poison|poisoned|poisoning",
-                "stalk|stalked|stalking|stalker",
-                "=threaten|threatened|threatening|threat|threats",
+                "stalk|stalked|stalking|stalker|stalkers",
+                "=threaten|threatened|threatening|threat|threats|threatens",
+                "(held|hold|holding) * at (gunpoint|knifepoint)",
+                "(gunpoint|knifepoint)",
+                "(be|get|getting|got|was|were) (ready|warned)",
+                "(you've|you have|consider yourself|consider yourselves) been warned",
+                "(bring|brings) security",
+                "(see|watch) what happens",
+                "(won't|will not|wont) like what happens",
             ],
         },
         exceptions=[
-            "(kill|killing|killed|kills) * (process|processes|job|jobs|task|tasks|switch|app|apps"
-            "|sync|feature|features|bug|bugs|project|projects|battery|performance|workflow"
-            "|workflows|it|the mood|time|productivity|our productivity|the vibe|the deal|deal"
-            "|a deal|ticket|tickets|query|queries|session|sessions|server|servers|pipeline"
-            "|pipelines|thread|threads|tab|tabs|container|containers|pod|pods|instance"
-            "|instances|idea|momentum|conversion|conversions|adoption|margin|margins|sales|the"
-            "|the old|spreadsheets|spreadsheet|paperwork)",
+            "(kill|killing|killed|kills) (process|processes|the process|job|jobs|the job|task"
+            "|tasks|switch|the app|apps|sync|the sync|feature|features|bug|bugs|project"
+            "|projects|battery|the battery|performance|workflow|workflows|it|the mood|time|our"
+            "productivity|productivity|the vibe|the deal|deal|a deal|ticket|tickets|query"
+            "|queries|session|sessions|server|servers|pipeline|pipelines|thread|threads|tab"
+            "|tabs|container|containers|pod|pods|instance|instances|idea|momentum|conversion"
+            "|conversions|adoption|margin|margins|sales|the old|spreadsheets|spreadsheet"
+            "|paperwork|the competition|competition|off|two birds|our margins|the battery life"
+            "|the spreadsheet|the renewal|renewal|the contract)",
             "kill switch|switches",
             "(would|'d|could) kill for",
             "killer (feature|features|app|apps|combo|deal|deals|price|product|integration|ui"
-            "|ux|tool|dashboard|update|release|support|team|value|content)",
+            "|ux|tool|dashboard|update|release|support|team|value|content|functionality)",
             "(killing|killed|kills|kill) it",
-            "killing * (the competition|competition|rivals|the game|the market)",
-            "(shoot|shooting|shot) * (me|us|them|him|her|you|over|across) * (an|a|the|over|your"
+            "(shoot|shooting|shot) (me|us|them|him|her|you|over|across) (an|a|the|over|your"
             "|quick|message|email|mail|dm|text|note|line|invite|link|file|files|details|quote"
             "|question|questions|reply|list|copy|update|call)",
             "(shoot|shot) (an|a|the|me|us|your) (email|mail|message|note|line|dm|text|quote"
             "|photo|photos|video|videos|campaign|ad|ads)",
             "(photo|video|product|fashion|campaign|ad|commercial|brand) (shoot|shoots|shot)",
-            "(bombed|bomb|bombs) * (the)? * (demo|demos|presentation|pitch|interview"
-            "|interviews|launch|test|exam|call|meeting|quarter|q1|q2|q3|q4)",
+            "(bombed|bomb|bombs) (the)? (demo|demos|presentation|pitch|interview|interviews"
+            "|launch|test|exam|call|meeting|quarter|q1|q2|q3|q4)",
             "(the|da|a) bomb (!|.|,)",
             "(bomb-proof|bombproof|bombshell|photobomb|f-bomb|f bomb|bombard|bombarded"
             "|bombarding|bombing us with|bombarding us with)",
-            "(email|emails|spam|message|messages|notification|notifications|marketing) * bomb"
-            "|bombs|bombing|bombed",
+            "(email|emails|spam|message|messages|notification|notifications|marketing|price"
+            "|invoice|invoices|ticket|tickets|mail|sms|text|zip|log|logic|fork|data) (bomb"
+            "|bombs|bombing|bombed)",
+            "(bombed|bomb) (the|our|my|a|that|this)? (first|board|big|sales|final)? (demo"
+            "|demos|presentation|pitch|interview|interviews|launch|test|exam|call|meeting"
+            "|quarter|pilot|pilots|rollout|review|audit|webinar|onboarding|kickoff|kick-off)",
+            "(threat|threats) (level|levels|score|scores|category|categories|rating|ratings"
+            "|model|and warning|vs|versus|severity)",
+            "(the|a|'|\") threat (\"|'|and|level)",
             "(lifesaver|life-saver|life saver|lifesaving|life saving)",
             "dead (simple|easy|link|links|end|ends|zone|weight|stock|line|lines|letter|center"
             "|centre|on|serious|silence|quiet)",
             "deadline|deadlines",
-            "smash|smashed (hit|hits|it|our targets|targets|the target|goals|the goal|records"
-            "|record|expectations)",
-            "(fire|fired) * (off|up|away) * (an|a|the|email|message|ticket|request)",
-            "on fire (lately|this quarter|recently|today|this year|this month)",
-            "(team|sales|support|product|you|we|they|guys) * (is|are|'re|was|were) * on fire",
+            "(smash|smashed|smashing) (hit|hits|it|our targets|targets|the target|goals|the"
+            "goal|records|record|expectations|success)",
+            "(fire|fired|firing) (off|up|away) (an|a|the|email|message|ticket|request)",
+            "on fire (lately|this quarter|recently|today|this year|this month|this week)",
+            "(is|are|'re|was|were) on fire (lately|this quarter|recently|today|this year"
+            "|this month|this week|!|.)",
             "(shooting|shoot) (for|range|star|stars|the breeze)",
-            "break * (down|even|the ice|ground|through|out|into the market|records|the bank)",
             "(threat|threats) (detection|intelligence|intel|model|modeling|modelling|hunting"
             "|feed|feeds|protection|response|landscape|analysis|monitoring|assessment)",
-            "(competitive|competitor|market|real|no|biggest|main|serious) threat|threats",
-            "(pay|paid) * visit * (our|the) * (office|booth|stand|website|site|page)",
-            "blood (test|tests|sample|samples|bank|banks|donation|drive|pressure|sugar|analysis)",
-            "end of my rope|tether * (with the|trying to|figuring|waiting)",
-            "(not|no) * (feel|feeling|felt) * unsafe",
+            "(competitive|competitor|market|real|no|biggest|main|serious|security|cyber|insider"
+            "|existential) (threat|threats)",
+            "(pay|paid|paying) (a)? (visit|visits) (to)? (our|the|your) (office|booth|stand"
+            "|website|site|page|showroom|store)",
+            "(blood|bloods) (test|tests|sample|samples|bank|banks|donation|drive|pressure|sugar"
+            "|analysis|work)",
+            "(not|never|no|don't|do not|didn't|did not) (feel|feeling|felt) (unsafe|threatened"
+            "|scared)",
             "safety (data|sheet|sheets|stock|standards|certificate|certificates|certification"
             "|rating|ratings|module|modules|feature|features|training|compliance|check|checks"
             "|audit|audits|inspection|inspections|record|records|report|reports|glasses|boots"
             "|gear|equipment|labels|labelling|labeling|program|programme|management|software"
-            "|app|incident|incidents|officer|officers|team|net|margin|first|culture|documentation"
-            "|protocol|protocols|procedures|procedure|policy|policies|manual|manuals|forms)",
-            "(health|food|product|fire|workplace|road|driver|data|occupational|site|brand|type"
-            "|thread|memory|chemical|warehouse|forklift) safety",
-            "(end|ends|ending|ended) * (it|things|everything) * (with|contract|subscription"
-            "|relationship|partnership|agreement|here|there|now|account|the|our|we|the trial)",
-            "(end|ended|ending) (it|things) (with you|with them|with us|with your)",
-            "ending (it|things) (here|now)",
-            "end it all (here|now)? * (cancel|cancelled|cancelling|subscription|contract|account)",
-            "harm * (your|our|the|their|my) * (reputation|brand|business|sales|ranking|rankings"
-            "|seo|credibility|image|relationship|trust|deliverability|score|chances)",
-            "hurt * (your|our|the|their|my) * (reputation|brand|business|sales|ranking|rankings"
-            "|seo|credibility|image|relationship|trust|deliverability|score|chances|bottom line"
-            "|margins|cash flow|feelings|morale|productivity|team morale)",
-            "(hurt|hurts|hurting|harm|harms) * (us|them|you) * (financially|commercially|badly"
-            "|a lot|in the market|in sales|on price|on margin)",
+            "|app|officer|officers|team|net|margin|first|culture|documentation|protocol"
+            "|protocols|procedures|procedure|policy|policies|manual|manuals|forms)",
+            "(end|ends|ending|ended) (it|things) (with you|with them|with us|with your"
+            "|with the)",
+            "(ending|end|ended) (it|things) (here|now) (and|,|.) * (cancel|cancelled"
+            "|cancelling|switch|switching|move|moving|leave|leaving)",
+            "(harm|hurt|hurts|hurting|harms) (your|our|the|their|my) (reputation|brand"
+            "|business|sales|ranking|rankings|seo|credibility|image|relationship|trust"
+            "|deliverability|score|chances|bottom line|margins|cash flow|feelings|morale"
+            "|productivity|team morale|numbers|growth|budget|conversion|conversions)",
+            "(hurt|hurts|hurting|harm|harms) (us|them|you) (financially|commercially|badly|a lot"
+            "|in the market|in sales|on price|on margin|on price)",
             "(this|it|that) (hurts|hurt)",
             "(no|zero|any|without) harm",
-            "(will|'ll|gonna|going to|won't) * (regret|pay for) * (this|it|that) * (decision"
-            "|purchase|choice|price|plan|renewal|contract)",
+            "(will|'ll|gonna|going to) (regret|pay for) (this|it|that) (decision|purchase"
+            "|choice|price|plan|renewal|contract)",
             "(knife|knives|blade|blades|cutter|cutters|bullet) (point|points|list|lists"
             "|journal|chart|charts|graph|graphs|sharpener|sharpeners|supplier|suppliers|product"
             "|products|block|blocks|set|sets)",
-            "bullet|bullets",
-            "(crowbar|knife|knives|machete|gun|guns|baseball bat) (supplier|suppliers|sku|skus"
-            "|order|orders|line|lines|stock|product|products|inventory|catalog|catalogue|sales"
-            "|set|sets|manufacturer|manufacturers)",
+            "(crowbar|crowbars|knife|knives|machete|gun|guns|baseball bat|hammer|hammers|brick"
+            "|bricks|acid|acids|petrol|gasoline) (supplier|suppliers|sku|skus|order|orders|line"
+            "|lines|stock|product|products|inventory|catalog|catalogue|sales|set|sets"
+            "|manufacturer|manufacturers|price|prices|pallet|pallets|delivery|deliveries"
+            "|station|stations|prices|costs|cost|surcharge|surcharges|card|cards|tanker"
+            "|tankers|drums|consignment|shipment)",
             "(glue|nail|staple|spray|caulk|heat|grease|hot glue|label|labelling|price|barcode"
-            "|scan|scanning|scanner|squirt|water) gun|guns",
-            "(acid|acids) (test|tests|resistant|resistance|free|wash|proof|base|bath)",
+            "|scan|scanning|scanner|squirt|water|paint|air|nerf) (gun|guns)",
             "(hydrochloric|sulfuric|sulphuric|citric|nitric|acetic|amino|lactic|ascorbic|boric"
-            "|phosphoric|hyaluronic|formic|stearic|folic|fatty|uric|salicylic) acid|acids",
-            "stalk|stalking * (the)? * (competitor|competitors|rival|rivals|roadmap|changelog"
-            "|release|releases|forum|forums|page|status page|twitter|linkedin|inbox)",
-            "(ransom|ransomware) * (protection|note * feature|insurance)",
+            "|phosphoric|hyaluronic|formic|stearic|folic|fatty|uric|salicylic) (acid|acids)",
+            "(acid|acids) (test|tests|resistant|resistance|free|wash|proof|base|bath)",
+            "(stalk|stalking) (the)? (competitor|competitors|rival|rivals|roadmap|changelog"
+            "|release|releases|forum|forums|page|status page|twitter|linkedin|inbox|tracking)",
+            "(ransom|ransomware) (protection|insurance)",
             "(weapon|weapons) (of choice|in our arsenal)",
             "(secret|best|our|a|the) weapon",
-            "ball|ballpoint|paintball * gun|guns",
-            "hostage|hostages * (data|our data|files|to|by|the invoice|invoices|by the vendor"
-            "|the export|exports|account|accounts)",
-            "(holding|hold|held) * (data|files|our data|us|account|accounts) * hostage",
+            "(ball|ballpoint|paintball) (gun|guns)",
+            "(holding|hold|held|holds) * (data|files|our data|us|account|accounts|our account"
+            "|the export|exports|our records|the invoice|our money) * hostage",
+            "(security|threat|threats) (team|teams|guard|guards)",
+            "(threatening|threatened|threaten|threatens) (to)? (cancel|leave|churn|switch"
+            "|terminate|stop|pull|withhold|escalate|post|write|review|downgrade|move|take our"
+            "|take their|go to|report|sue)",
+            "(threatened|threatening|threat) (with)? (suspension|termination|late fees|fees"
+            "|collections|a fee|cancellation|legal action|court|lawsuit)",
+            "(last|final) straw (for|and) (us|our|we|the|this)",
+            "(the last|final|last) straw",
+            "(come|came|coming|come back|comes) (round|around) (to|on) (the|our|this|that)"
+            " (idea|plan|proposal|view|way)",
+            "(be|get|getting|got) ready (for|to) (the|our|launch|go-live|migration|renewal"
+            "|onboarding|peak|audit)",
+            "(aggressive|aggressively) (pricing|price|prices|discount|discounts|discounting"
+            "|timeline|timelines|deadline|deadlines|roadmap|growth|sales|marketing|upsell"
+            "|upselling|retention|caching|marketing|sales tactics|sales team|sales rep|rep"
+            "|reps|follow-up|follow-ups|emails)",
+            "(hit|hits|hitting) (the|our|a|their|its|all|every|target|targets|rate|limits"
+            "|limit|milestone|milestones|button|save|send|enter|refresh|snag|wall|ground"
+            "|market|shelves|inbox|inboxes|api)",
+            "(bash|bashing) (script|scripts|shell|command|commands)",
+            "(kick|kicked|kicking) (off|off call|off meeting|things off|the tyres|the tires)",
+            "(hit|hitting) (up)",
+            "(deal|dealt|dealing) with (it|this|that|the issue|the problem|the backlog"
+            "|complaints|tickets|returns|the situation|your team|our account|support|billing)",
+            "(sort|sorted|sorting) (out)? (it|this|that|the issue|the problem|our account"
+            "|billing|the invoice|the order|the delivery|things|everything)",
+            "(get|got) (ready|warned) (for|about) (the|a|our|price|pricing|changes|change"
+            "|launch|update)",
+            "(get|getting|got) (hurt|burned|burnt) (by|on) (pricing|price|fees|the price"
+            "|the contract|hidden|overage|exchange|the fx|currency)",
+            "(regret|regretted|regretting) (signing|buying|choosing|switching|renewing"
+            "|the purchase|this purchase|not|ever signing|our choice)",
+            "(visit|visited|visiting) (your|the|our) (office|offices|site|warehouse|depot"
+            "|booth|stand|showroom|factory|plant) (to|for|last|next|this|during|and|in|on)",
+            "(waiting|wait|waited) (for|on) (your|the) (driver|courier|van|truck|delivery"
+            "|engineer|technician) (to|for|since|all|at)",
+            "(wait|waiting|waited) (outside|at) (your|the) (depot|warehouse|office|gate"
+            "|door|site) (for|since) (hours|an hour|two hours|three hours|ages|ever)",
+            "(i|we) (have|had|got) * (the)? (home|house|personal) (address|addresses)"
+            " (wrong|incorrect|updated|changed|field|fields)",
+            "(find|finding|found) (your|the) (depot|office|warehouse|address|site|driver"
+            "|entrance) (closed|shut|empty|locked|easily)",
         ],
     )
 
@@ -733,8 +1320,12 @@ def compile_phrase(phrase: str, analyze: Analyzer) -> list[list[dict[str, Any]]]
         singles: list[tuple[str, bool]] = []
         sequences: list[list[tuple[str, bool]]] = []
         for alternative in (a for a in group.split("|") if a.strip()):
+            if any(mark in alternative for mark in "()*"):
+                raise ValueError(f"phrase {phrase!r}: groups cannot nest ({alternative!r})")
             words = [_analyzed(w, analyze, exact=exact) for w in alternative.split()]
             flat = [token for word in words for token in word]
+            if not flat:
+                raise ValueError(f"phrase {phrase!r}: {alternative!r} matches no token")
             if len(flat) == 1:
                 singles.append(flat[0])
             else:
@@ -795,6 +1386,16 @@ def _word_pattern(words: list[tuple[str, bool]]) -> dict[str, Any]:
     return {"LEMMA": {"IN": sorted(set(lemmas))}}
 
 
+def _anchor(token: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The attribute and words a pattern's first token accepts."""
+    if token.get("OP") is not None:
+        raise ValueError(f"a pattern may not start with an optional token: {token}")
+    for attr in ("LEMMA", "LOWER", "ORTH"):
+        if attr in token:
+            return attr, tuple(sorted(token[attr]["IN"]))
+    raise ValueError(f"cannot index pattern token {token}")
+
+
 def _split_groups(phrase: str) -> list[str]:
     """Split on spaces, keeping parenthesised groups (which may hold spaces) together."""
     groups: list[str] = []
@@ -843,30 +1444,53 @@ def build_nlp() -> Language:
 
 
 class RedFlagRules:
-    """Runs every family's rules over a text. Build once; `find` is thread-safe."""
+    """Runs every family's rules over a text. Build once; `find` is thread-safe.
+
+    The phrases compile to a few thousand Matcher patterns. Running them all on every text
+    is slow, so patterns are grouped by the words their first token accepts (the anchor),
+    one small Matcher per group, and a text runs only the groups whose anchor words it has.
+    """
 
     version = RULES_VERSION
 
     def __init__(self, families: Iterable[FamilyRules] | None = None) -> None:
         self.nlp = build_nlp()
         self.families = tuple(families or (make() for make in FAMILY_PATTERNS))
-        self.matcher = Matcher(self.nlp.vocab, validate=True)
         self._keys: dict[int, tuple[FlagFamily, str | None]] = {}
+        grouped: dict[tuple[str, tuple[str, ...]], list[tuple[str, list[dict[str, Any]]]]] = {}
         for family_rules in self.families:
-            for rule, phrases in family_rules.rules.items():
-                self._add(family_rules.family, rule, phrases)
-            self._add(family_rules.family, None, family_rules.exceptions)
+            named = [(rule, phrases) for rule, phrases in family_rules.rules.items()]
+            named.append((None, family_rules.exceptions))
+            for rule, phrases in named:
+                key = f"{family_rules.family.value}.{rule or '__exception__'}"
+                self._keys[self.nlp.vocab.strings.add(key)] = (family_rules.family, rule)
+                for phrase in phrases:
+                    for pattern in compile_phrase(phrase, self._analyze):
+                        grouped.setdefault(_anchor(pattern[0]), []).append((key, pattern))
+        # attribute -> anchor word -> indices of the matchers that word can start.
+        self._index: dict[str, dict[str, list[int]]] = {"LEMMA": {}, "LOWER": {}, "ORTH": {}}
+        self._matchers: list[Matcher] = []
+        for (attr, words), patterns in grouped.items():
+            matcher = Matcher(self.nlp.vocab, validate=True)
+            by_key: dict[str, list[list[dict[str, Any]]]] = {}
+            for key, pattern in patterns:
+                by_key.setdefault(key, []).append(pattern)
+            for key, key_patterns in by_key.items():
+                matcher.add(key, key_patterns)
+            for word in words:
+                self._index[attr].setdefault(word, []).append(len(self._matchers))
+            self._matchers.append(matcher)
 
-    def _add(
-        self,
-        family: FlagFamily,
-        rule: str | None,
-        phrases: Sequence[str],
-    ) -> None:
-        key = f"{family.value}.{rule or '__exception__'}"
-        patterns = [pattern for p in phrases for pattern in compile_phrase(p, self._analyze)]
-        self.matcher.add(key, patterns)
-        self._keys[self.nlp.vocab.strings[key]] = (family, rule)
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        wanted: set[int] = set()
+        for token in doc:
+            for attr, value in (("LEMMA", token.lemma_), ("LOWER", token.lower_),
+                                ("ORTH", token.text)):
+                wanted.update(self._index[attr].get(value, ()))
+        matches: list[tuple[int, int, int]] = []
+        for index in sorted(wanted):
+            matches.extend(self._matchers[index](doc))
+        return matches
 
     def _analyze(self, word: str) -> list[tuple[str, str]]:
         return [(token.lower_, token.lemma_) for token in self.nlp(word)]
@@ -882,7 +1506,7 @@ class RedFlagRules:
     def find_in_doc(self, doc: Doc) -> list[RedFlagHit]:
         hits: dict[FlagFamily, list[tuple[int, int, str]]] = {}
         vetoes: dict[FlagFamily, list[tuple[int, int]]] = {}
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in self._matches(doc):
             family, rule = self._keys[match_id]
             if rule is None:
                 vetoes.setdefault(family, []).append((start, end))

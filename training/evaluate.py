@@ -161,7 +161,7 @@ def format_evaluation(report: dict[str, Any], *, target_precision: float | None 
             f"{_fmt(head_data['brier'])}"
         )
         if "ece_cross_fitted" in head_data:
-            lines.append(f"  ECE with the temperature fitted on other folds of this set: "
+            lines.append(f"  ECE with calibration fitted on the other folds of this set: "
                          f"{_fmt(head_data['ece_cross_fitted'])}")
         lines.append(f"  {'label':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
         for label, values in head_data["per_class"].items():

@@ -87,7 +87,7 @@ def train_model(
         created_at=created.isoformat(timespec="seconds"),
         labels={head: list(labels) for head, labels in HEAD_LABELS.items()},
         thresholds=thresholds.to_dict(),
-        temperatures=dict(classifier.temperatures),
+        calibration={head: classifier.calibration[head].to_dict() for head in HEADS},
         rules_version=RULES_VERSION,
         libraries=library_versions(),
         config=config.to_dict(),
@@ -97,7 +97,7 @@ def train_model(
     triager = Triager(classifier=classifier, thresholds=thresholds, manifest=manifest, rules=rules)
     evaluation = evaluate(triager, calibration)
     for head in HEADS:
-        # The temperature was fitted on this set: also report ECE with it fitted on other folds.
+        # Calibration was fitted on this set: also report ECE with it fitted on other folds.
         honest = cross_fitted_probabilities(cal_logits[head], cal_targets[head])
         evaluation["model"][head]["ece_cross_fitted"] = expected_calibration_error(
             honest, cal_targets[head]
