@@ -65,8 +65,9 @@ class VectorScaling:
         return {"temperatures": list(self.temperatures), "biases": list(self.biases)}
 
 
-def fit_vector_scaling(logits: FloatArray, y: IntArray, *, bias_penalty: float = 1e-3
-                       ) -> VectorScaling:
+def fit_vector_scaling(
+    logits: FloatArray, y: IntArray, *, bias_penalty: float = 1e-3
+) -> VectorScaling:
     """Per-class temperatures and biases minimising held-out negative log-likelihood.
 
     A small L2 penalty keeps the biases near zero for classes with few held-out examples.

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-
-import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -86,7 +85,9 @@ class TwoHeadClassifier:
             random_state=self.config.seed,
         )
 
-    def _fit_heads(self, jobs: list[tuple[str, sp.csr_matrix, IntArray]]) -> list[LogisticRegression]:
+    def _fit_heads(
+        self, jobs: list[tuple[str, sp.csr_matrix, IntArray]]
+    ) -> list[LogisticRegression]:
         """Fit one head per job, in parallel processes (the solver holds the GIL)."""
         n_jobs = min(len(jobs), self.config.n_jobs or os.cpu_count() or 1)
         fitted: list[LogisticRegression] = Parallel(n_jobs=n_jobs)(

@@ -8,7 +8,7 @@ class TriageError(Exception):
 
 
 class InvalidInputError(TriageError):
-    """A feedback item or a field of it is not acceptable (empty text, bad rating, unknown label)."""
+    """A feedback item or one of its fields is not acceptable (empty text, bad rating...)."""
 
 
 class DatasetError(TriageError):

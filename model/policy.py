@@ -97,13 +97,21 @@ def decide(
         reasons.append("model_severity_red")
     if not thresholds.category.passes(proposal.category.value, proposal.category_confidence):
         reasons.append(
-            _low_confidence("category", proposal.category.value, proposal.category_confidence,
-                            thresholds.category)
+            _low_confidence(
+                "category",
+                proposal.category.value,
+                proposal.category_confidence,
+                thresholds.category,
+            )
         )
     if not thresholds.severity.passes(proposal.severity.value, proposal.severity_confidence):
         reasons.append(
-            _low_confidence("severity", proposal.severity.value, proposal.severity_confidence,
-                            thresholds.severity)
+            _low_confidence(
+                "severity",
+                proposal.severity.value,
+                proposal.severity_confidence,
+                thresholds.severity,
+            )
         )
 
     if hits:
@@ -148,15 +156,19 @@ def derive_thresholds(
     cat_conf, cat_pred = category_probs.max(axis=1), category_probs.argmax(axis=1)
     sev_conf, sev_pred = severity_probs.max(axis=1), severity_probs.argmax(axis=1)
 
-    def passing(head: HeadThresholds, labels: list[str], pred: IntArray, conf: FloatArray
-                ) -> NDArray[np.bool_]:
-        return np.array([head.passes(labels[p], c) for p, c in zip(pred, conf, strict=True)],
-                        dtype=bool)
+    def passing(
+        head: HeadThresholds, labels: list[str], pred: IntArray, conf: FloatArray
+    ) -> NDArray[np.bool_]:
+        return np.array(
+            [head.passes(labels[p], c) for p, c in zip(pred, conf, strict=True)], dtype=bool
+        )
 
-    def fit(mask: NDArray[np.bool_], probs: FloatArray, y: IntArray, labels: list[str]
-            ) -> HeadThresholds:
-        return thresholds_for_precision(probs[mask], y[mask], labels,
-                                        target_precision=target_precision, min_support=min_support)
+    def fit(
+        mask: NDArray[np.bool_], probs: FloatArray, y: IntArray, labels: list[str]
+    ) -> HeadThresholds:
+        return thresholds_for_precision(
+            probs[mask], y[mask], labels, target_precision=target_precision, min_support=min_support
+        )
 
     category = fit(eligible, category_probs, category_true, category_labels)
     severity = fit(eligible, severity_probs, severity_true, severity_labels)

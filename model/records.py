@@ -90,7 +90,7 @@ def item_from_row(row: Mapping[str, Any], *, max_chars: int = MAX_TEXT_CHARS) ->
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
-    """One row read from a file: its 1-based data row number, its fields, or why it is unreadable."""
+    """One row of a file: its 1-based data row number, its fields, or why it is unreadable."""
 
     number: int
     fields: dict[str, Any]
@@ -152,7 +152,9 @@ class RowReader:
     def __iter__(self) -> Iterator[RawRow]:
         buffered = io.BufferedReader(self._counter, buffer_size=1 << 16)
         # surrogateescape keeps undecodable bytes so the row can be reported, not lost.
-        text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        text = io.TextIOWrapper(
+            buffered, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
         if self.format == "csv":
             yield from self._csv_rows(text)
         else:

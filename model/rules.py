@@ -14,7 +14,7 @@ Change any phrase and you must bump `RULES_VERSION`; every prediction records it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
@@ -236,8 +236,7 @@ def pattern_legal() -> FamilyRules:
             "(booking|booked|book|reserve|reserving|reserved|double-booking|double booking) "
             "(a)? (court|courts)",
             "court (surface|surfaces|lighting|lights|availability|time|times)",
-            "(tribunal|court) (bundle|bundles|e-filing|forms|deadlines|dates|filing"
-            "|filings)",
+            "(tribunal|court) (bundle|bundles|e-filing|forms|deadlines|dates|filing|filings)",
             "cease and desist (letter|letters)? (template|templates)",
             "legal (team|department|dept) (has asked|asked|would like|wants|needs|need"
             "|requires|required|requested) (us|me|them|for|a|the|to see|to review|your"
@@ -512,8 +511,7 @@ def pattern_security() -> FamilyRules:
             "(take|took|taken|taking) over (as|from|the role|the project|our account as"
             "|account management|the relationship|onboarding|duties|support|territory|the"
             " account as|managing|responsibility)",
-            "(new|another|a different) (account manager|csm|rep) (took|has taken|will take)"
-            " over",
+            "(new|another|a different) (account manager|csm|rep) (took|has taken|will take) over",
             "(take|took|taken) over (the|our) (account|accounts) (as|from|management|team|last"
             "|in|when)",
             "(gain|gained|take|took|taken|get|got|regain|regained|taking|gaining) * control of"
@@ -538,8 +536,7 @@ def pattern_security() -> FamilyRules:
             "|better|wider|sun|uv|heat|light|chemical|noise) (exposure|exposed)",
             "(exposure|expose) (our|your|the) (brand|product|products|name|content|listing"
             "|listings|company)",
-            "(leaked|leak) (memo|roadmap|screenshots|slides|pricing|photos|product|release"
-            "|plans)",
+            "(leaked|leak) (memo|roadmap|screenshots|slides|pricing|photos|product|release|plans)",
             "(attack|attacks|attacked|attacking) (surface|plan|the problem|the backlog"
             "|the issue|the market|it|this)",
             "(marketing|sales|ad|ads|growth|pricing|pr) attack",
@@ -822,7 +819,8 @@ def pattern_fraud() -> FamilyRules:
                 "(bank details|bank account|account details|payment details|iban|sort code"
                 "|account number) * (differ|differs|different|changed|change|new|don't match"
                 "|do not match|not match|mismatch)",
-                "(different|new|changed|another|unknown|strange|unfamiliar|random|someone else's) * (bank details"
+                "(different|new|changed|another|unknown|strange|unfamiliar|random"
+                "|someone else's) * (bank details"
                 "|bank account|account details|payment details|iban|sort code|account number)",
                 "(invoice|invoices|payment request|bill|bills|remittance) * from * (a|an)? * "
                 "(different|new|unknown|strange|unfamiliar|another|odd|weird) * (domain|address"
@@ -880,8 +878,7 @@ def pattern_fraud() -> FamilyRules:
             "|a march|my heart|idea|ideas|design|designs|customers|clients|deals|business"
             "|market share|our customers|some customers|a few customers|the deal|talent)",
             "(robbery|heist) (movie|film|game|level|theme|escape room)",
-            "(rob|robbed|robbing) (us|me|them) (of) (time|hours|sleep|weekend|weekends"
-            "|focus)",
+            "(rob|robbed|robbing) (us|me|them) (of) (time|hours|sleep|weekend|weekends|focus)",
             "identity (provider|providers|management|verification|verify|check|checks|platform"
             "|sso|federation|store|service|services|theft protection|fraud protection|fraud"
             "detection)",
@@ -1044,8 +1041,7 @@ def pattern_safety() -> FamilyRules:
                 " life|everything|myself)",
                 "(ending|end) (it|things) (,|.|!|not|is|now|tonight)",
                 "(no|any) way out",
-                "not (wanting|want|wanna) to (wake up|be here|live|exist|be alive|go on"
-                "|carry on)",
+                "not (wanting|want|wanna) to (wake up|be here|live|exist|be alive|go on|carry on)",
                 "(in a bad way|in a dark place|in a very dark place|in a really bad way)",
                 "(kill|killing|hurt|hurting|harm|harming|cut|cutting|end|ending) (myself|ourselves"
                 "|themself|themselves|himself|herself|yourself)",
@@ -1202,8 +1198,7 @@ def pattern_safety() -> FamilyRules:
             "|gear|equipment|labels|labelling|labeling|program|programme|management|software"
             "|app|officer|officers|team|net|margin|first|culture|documentation|protocol"
             "|protocols|procedures|procedure|policy|policies|manual|manuals|forms)",
-            "(end|ends|ending|ended) (it|things) (with you|with them|with us|with your"
-            "|with the)",
+            "(end|ends|ending|ended) (it|things) (with you|with them|with us|with your|with the)",
             "(ending|end|ended) (it|things) (here|now) (and|,|.) * (cancel|cancelled"
             "|cancelling|switch|switching|move|moving|leave|leaving)",
             "(harm|hurt|hurts|hurting|harms) (your|our|the|their|my) (reputation|brand"
@@ -1312,7 +1307,7 @@ def compile_phrase(phrase: str, analyze: Analyzer) -> list[list[dict[str, Any]]]
         if group.startswith("(") and group.endswith(")"):
             group = group[1:-1]
         if group == "*":
-            variants = [v + [{"OP": _GAP}] for v in variants]
+            variants = [[*v, {"OP": _GAP}] for v in variants]
             continue
         exact = group.startswith("=")
         if exact:
@@ -1359,9 +1354,7 @@ def _analyzed(text: str, analyze: Analyzer, *, exact: bool) -> list[tuple[str, b
     return [(lemma, False) for _, lemma in tokens]
 
 
-def _joined(
-    before: list[dict[str, Any]], words: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _joined(before: list[dict[str, Any]], words: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Words to append, each preceded by an optional hyphen when it follows another word."""
     tokens: list[dict[str, Any]] = []
     previous_is_word = bool(before) and before[-1].get("OP") != _GAP
@@ -1459,7 +1452,7 @@ class RedFlagRules:
         self._keys: dict[int, tuple[FlagFamily, str | None]] = {}
         grouped: dict[tuple[str, tuple[str, ...]], list[tuple[str, list[dict[str, Any]]]]] = {}
         for family_rules in self.families:
-            named = [(rule, phrases) for rule, phrases in family_rules.rules.items()]
+            named: list[tuple[str | None, list[str]]] = list(family_rules.rules.items())
             named.append((None, family_rules.exceptions))
             for rule, phrases in named:
                 key = f"{family_rules.family.value}.{rule or '__exception__'}"
@@ -1484,8 +1477,11 @@ class RedFlagRules:
     def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         wanted: set[int] = set()
         for token in doc:
-            for attr, value in (("LEMMA", token.lemma_), ("LOWER", token.lower_),
-                                ("ORTH", token.text)):
+            for attr, value in (
+                ("LEMMA", token.lemma_),
+                ("LOWER", token.lower_),
+                ("ORTH", token.text),
+            ):
                 wanted.update(self._index[attr].get(value, ()))
         matches: list[tuple[int, int, int]] = []
         for index in sorted(wanted):

@@ -1,22 +1,56 @@
 """Check one hand-written JSONL part file of labelled feedback (used while writing data)."""
+
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
-CATEGORIES = {"review", "complaint", "service_issue", "support_request", "misinformation", "competitor_claim"}
+CATEGORIES = {
+    "review",
+    "complaint",
+    "service_issue",
+    "support_request",
+    "misinformation",
+    "competitor_claim",
+}
 SEVERITIES = {"green", "yellow", "red"}
 FAMILIES = {"legal", "security", "fraud", "safety"}
-SOURCES = {"g2", "capterra", "trustpilot", "google", "app_store", "play_store", "twitter", "linkedin",
-           "reddit", "facebook", "email", "support_ticket", "survey", "forum", "directory", "news_comment"}
+SOURCES = {
+    "g2",
+    "capterra",
+    "trustpilot",
+    "google",
+    "app_store",
+    "play_store",
+    "twitter",
+    "linkedin",
+    "reddit",
+    "facebook",
+    "email",
+    "support_ticket",
+    "survey",
+    "forum",
+    "directory",
+    "news_comment",
+}
 RATED = {"g2", "capterra", "trustpilot", "google", "app_store", "play_store"}
 TIERS = {"strategic", "enterprise", "smb", "unknown", ""}
-KEYS = {"text", "category", "severity", "flags", "source", "rating", "account_tier", "hard_negative"}
+KEYS = {
+    "text",
+    "category",
+    "severity",
+    "flags",
+    "source",
+    "rating",
+    "account_tier",
+    "hard_negative",
+}
 
 errors = []
 counts: Counter = Counter()
 texts = set()
 for path in sys.argv[1:]:
-    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{n}"
@@ -66,7 +100,8 @@ for path in sys.argv[1:]:
             counts[f"flag={f}"] += 1
         if row.get("hard_negative") is True:
             counts["hard_negative"] += 1
-        counts[f"words_{'5-15' if words <= 15 else '16-50' if words <= 50 else '51-120' if words <= 120 else '121-150'}"] += 1
+        band = "5-15" if words <= 15 else "16-50" if words <= 50 else "51-120"
+        counts[f"words_{band if words <= 120 else '121-150'}"] += 1
 
 for e in errors:
     print(e)

@@ -6,8 +6,18 @@ import sys
 from pathlib import Path
 
 PARTS = Path("data/parts")
-COLUMNS = ["id", "text", "category", "severity", "flags", "source", "rating", "account_tier",
-           "hard_negative", "origin"]
+COLUMNS = [
+    "id",
+    "text",
+    "category",
+    "severity",
+    "flags",
+    "source",
+    "rating",
+    "account_tier",
+    "hard_negative",
+    "origin",
+]
 
 
 def merge(prefix: str, id_prefix: str, out: Path) -> int:
@@ -21,12 +31,20 @@ def merge(prefix: str, id_prefix: str, out: Path) -> int:
         sink = csv.writer(handle, lineterminator="\n")
         sink.writerow(COLUMNS)
         for n, (writer, row) in enumerate(rows, 1):
-            sink.writerow([
-                f"{id_prefix}-{n:05d}", row["text"], row["category"], row["severity"],
-                ";".join(row["flags"]), row["source"],
-                "" if row["rating"] is None else row["rating"], row["account_tier"],
-                "true" if row["hard_negative"] else "false", f"writer-{writer}",
-            ])
+            sink.writerow(
+                [
+                    f"{id_prefix}-{n:05d}",
+                    row["text"],
+                    row["category"],
+                    row["severity"],
+                    ";".join(row["flags"]),
+                    row["source"],
+                    "" if row["rating"] is None else row["rating"],
+                    row["account_tier"],
+                    "true" if row["hard_negative"] else "false",
+                    f"writer-{writer}",
+                ]
+            )
     return len(rows)
 
 

@@ -13,9 +13,7 @@ from model.records import FeedbackItem
 from model.rules import RULES_VERSION, RedFlagRules
 
 
-def test_round_trip_keeps_manifest_and_predictions(
-    model_path: Path, rules: RedFlagRules
-) -> None:
+def test_round_trip_keeps_manifest_and_predictions(model_path: Path, rules: RedFlagRules) -> None:
     classifier, manifest = read_artifact(model_path)
     assert manifest.rules_version == RULES_VERSION
     assert manifest.labels["severity"] == ["green", "yellow", "red"]

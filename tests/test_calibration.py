@@ -63,8 +63,9 @@ def test_thresholds_reach_target_precision() -> None:
 def test_rare_or_imprecise_labels_get_no_threshold() -> None:
     probs = np.array([[0.6, 0.4], [0.6, 0.4], [0.9, 0.1]])
     y = np.array([1, 1, 1])
-    thresholds = thresholds_for_precision(probs, y, ["a", "b"], target_precision=0.95,
-                                          min_support=1)
+    thresholds = thresholds_for_precision(
+        probs, y, ["a", "b"], target_precision=0.95, min_support=1
+    )
     assert thresholds.by_label == {"a": None, "b": None}
 
 

@@ -20,14 +20,24 @@ pytestmark = pytest.mark.slow
 def triage(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "triage.cli", *args],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, **(env or {})},
     )
 
 
 def test_classify_prints_one_json_result(model_path: Path) -> None:
-    done = triage("classify", "We will sue you over the lost shipment.", "--rating", "1",
-                  "--source", "trustpilot", "--model", str(model_path))
+    done = triage(
+        "classify",
+        "We will sue you over the lost shipment.",
+        "--rating",
+        "1",
+        "--source",
+        "trustpilot",
+        "--model",
+        str(model_path),
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(RESULT_KEYS) <= set(result)
@@ -37,11 +47,15 @@ def test_classify_prints_one_json_result(model_path: Path) -> None:
 
 
 def test_model_comes_from_environment_variable(model_path: Path, tmp_path: Path) -> None:
-    done = triage("classify", "How do I add a second admin?",
-                  env={"TRIAGE_MODEL_PATH": str(model_path)})
+    done = triage(
+        "classify", "How do I add a second admin?", env={"TRIAGE_MODEL_PATH": str(model_path)}
+    )
     assert done.returncode == 0, done.stderr
-    missing = triage("classify", "How do I add a second admin?",
-                     env={"TRIAGE_MODEL_PATH": str(tmp_path / "nope.joblib")})
+    missing = triage(
+        "classify",
+        "How do I add a second admin?",
+        env={"TRIAGE_MODEL_PATH": str(tmp_path / "nope.joblib")},
+    )
     assert missing.returncode == 1
     assert "no model at" in missing.stderr and "triage train" in missing.stderr
 
@@ -65,8 +79,16 @@ def test_classify_file_csv_keeps_every_row(model_path: Path, tmp_path: Path) -> 
         writer.writerow(["a-4", "Invoice is wrong again", "11", "", ""])
         writer.writerow(["a-5", "Where do I reset my password?", "", "", "platinum"])
     out = tmp_path / "out" / "result.jsonl"
-    done = triage("classify-file", str(source), "-o", str(out), "--model", str(model_path),
-                  "--batch-size", "2")
+    done = triage(
+        "classify-file",
+        str(source),
+        "-o",
+        str(out),
+        "--model",
+        str(model_path),
+        "--batch-size",
+        "2",
+    )
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["a-1", 2, "a-3", "a-4", "a-5"]
@@ -79,17 +101,27 @@ def test_classify_file_csv_keeps_every_row(model_path: Path, tmp_path: Path) -> 
     assert "account_tier" in bad_tier["error"]
     assert "row 3:" in done.stderr and "row 4:" in done.stderr and "row 5:" in done.stderr
     assert "5 rows classified" in done.stderr and "3 bad row(s)" in done.stderr
-    strict = triage("classify-file", str(source), "-o", str(out), "--model", str(model_path),
-                    "--fail-on-bad-rows", "--no-progress")
+    strict = triage(
+        "classify-file",
+        str(source),
+        "-o",
+        str(out),
+        "--model",
+        str(model_path),
+        "--fail-on-bad-rows",
+        "--no-progress",
+    )
     assert strict.returncode == 3
 
 
 def test_classify_file_jsonl_with_a_broken_line(model_path: Path, tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text(
-        json.dumps({"id": 7, "text": "Your driver said he'd stab me."}) + "\n"
+        json.dumps({"id": 7, "text": "Your driver said he'd stab me."})
+        + "\n"
         + "{broken\n"
-        + json.dumps({"text": "Is there a partner program for agencies?"}) + "\n",
+        + json.dumps({"text": "Is there a partner program for agencies?"})
+        + "\n",
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
@@ -102,10 +134,11 @@ def test_classify_file_jsonl_with_a_broken_line(model_path: Path, tmp_path: Path
     assert lines[2]["category"] is not None
 
 
-def test_evaluate_and_info(model_path: Path, tmp_path: Path,
-                           calibration_set: LabelledDataset) -> None:
+def test_evaluate_and_info(
+    model_path: Path, tmp_path: Path, calibration_set: LabelledDataset
+) -> None:
     small = tmp_path / "small.csv"
-    lines = (calibration_set.path.read_text(encoding="utf-8").splitlines())
+    lines = calibration_set.path.read_text(encoding="utf-8").splitlines()
     small.write_text("\n".join(lines[:121]) + "\n", encoding="utf-8")
     done = triage("evaluate", "--data", str(small), "--model", str(model_path))
     assert done.returncode == 0, done.stderr
@@ -128,8 +161,17 @@ def test_train_writes_a_model_and_skips_when_present(
     small_cal = tmp_path / "cal.csv"
     small_cal.write_text("\n".join([cal_lines[0], *cal_lines[1::4]]) + "\n")
     out = tmp_path / "m.joblib"
-    done = triage("train", "--data", str(small_train), "--calibration", str(small_cal),
-                  "--out", str(out), "--report", str(tmp_path / "report.json"))
+    done = triage(
+        "train",
+        "--data",
+        str(small_train),
+        "--calibration",
+        str(small_cal),
+        "--out",
+        str(out),
+        "--report",
+        str(tmp_path / "report.json"),
+    )
     assert done.returncode == 0, done.stderr
     assert out.is_file() and "Saved model" in done.stdout and "Thresholds" in done.stdout
     assert json.loads((tmp_path / "report.json").read_text())["dataset"]["name"] == "cal"
@@ -140,8 +182,9 @@ def test_train_writes_a_model_and_skips_when_present(
 def test_train_reports_bad_rows(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("text,category,severity\n,review,green\nok text,nope,green\n")
-    done = triage("train", "--data", str(bad), "--calibration", str(bad),
-                  "--out", str(tmp_path / "m.joblib"))
+    done = triage(
+        "train", "--data", str(bad), "--calibration", str(bad), "--out", str(tmp_path / "m.joblib")
+    )
     assert done.returncode == 2
     assert "row 1:" in done.stderr and "row 2:" in done.stderr
     assert not (tmp_path / "m.joblib").exists()

@@ -54,8 +54,10 @@ def test_calibration_shares_no_text_or_near_duplicate_with_training(
     # Character 3-5-gram TF-IDF cosine: reworded copies of one text score above 0.8.
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
     matrix = vectorizer.fit_transform(train_texts + cal_texts)
-    similarity = (matrix[len(train_texts):] @ matrix[: len(train_texts)].T).toarray()
+    similarity = (matrix[len(train_texts) :] @ matrix[: len(train_texts)].T).toarray()
     worst = similarity.max(axis=1)
-    offenders = [(cal_texts[i], train_texts[int(similarity[i].argmax())])
-                 for i in np.flatnonzero(worst > 0.8)]
+    offenders = [
+        (cal_texts[i], train_texts[int(similarity[i].argmax())])
+        for i in np.flatnonzero(worst > 0.8)
+    ]
     assert offenders == []

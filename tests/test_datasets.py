@@ -21,39 +21,56 @@ def write(tmp_path: Path, body: str, name: str = "data.csv") -> Path:
 
 
 def test_valid_file_loads_every_field(tmp_path: Path) -> None:
-    path = write(tmp_path, (
-        'a1,"Great tool, ""really"" fast",review,green,,g2,5,smb,false\n'
-        "a2,We will sue you,complaint,red,legal;fraud,email,,strategic,false\n"
-    ))
+    path = write(
+        tmp_path,
+        (
+            'a1,"Great tool, ""really"" fast",review,green,,g2,5,smb,false\n'
+            "a2,We will sue you,complaint,red,legal;fraud,email,,strategic,false\n"
+        ),
+    )
     data = load_labelled(path)
     assert len(data) == 2
     first, second = data.rows
     assert first.item.text == 'Great tool, "really" fast'
-    assert (first.category, first.severity, first.item.rating) == (Category.REVIEW,
-                                                                   Severity.GREEN, 5)
+    assert (first.category, first.severity, first.item.rating) == (
+        Category.REVIEW,
+        Severity.GREEN,
+        5,
+    )
     assert second.flags == frozenset({FlagFamily.LEGAL, FlagFamily.FRAUD})
     assert second.item.rating is None
     assert len(data.sha256) == 64
 
 
 def test_every_bad_row_is_reported_with_its_number(tmp_path: Path) -> None:
-    path = write(tmp_path, (
-        "1,Fine text here,review,green,,g2,4,,false\n"
-        "2,,review,green,,g2,4,,false\n"
-        "3,Some text,revew,green,,g2,4,,false\n"
-        "4,Some text,review,purple,,g2,4,,false\n"
-        "5,Some text,review,green,,g2,9,,false\n"
-        "6,Threat text,complaint,yellow,legal,email,,,false\n"
-        "7,Other text,complaint,red,lawsuit,email,,,false\n"
-        "8,   ,review,green,,g2,3,,false\n"
-        "1,Duplicate id,review,green,,g2,3,,false\n"
-        "10,Too few fields\n"
-    ))
+    path = write(
+        tmp_path,
+        (
+            "1,Fine text here,review,green,,g2,4,,false\n"
+            "2,,review,green,,g2,4,,false\n"
+            "3,Some text,revew,green,,g2,4,,false\n"
+            "4,Some text,review,purple,,g2,4,,false\n"
+            "5,Some text,review,green,,g2,9,,false\n"
+            "6,Threat text,complaint,yellow,legal,email,,,false\n"
+            "7,Other text,complaint,red,lawsuit,email,,,false\n"
+            "8,   ,review,green,,g2,3,,false\n"
+            "1,Duplicate id,review,green,,g2,3,,false\n"
+            "10,Too few fields\n"
+        ),
+    )
     with pytest.raises(DatasetError) as caught:
         load_labelled(path)
     problems = caught.value.problems
     assert [p.split(":")[0] for p in problems] == [
-        "row 2", "row 3", "row 4", "row 5", "row 6", "row 7", "row 8", "row 9", "row 10"
+        "row 2",
+        "row 3",
+        "row 4",
+        "row 5",
+        "row 6",
+        "row 7",
+        "row 8",
+        "row 9",
+        "row 10",
     ]
     text = "\n".join(problems)
     assert "text is missing" in problems[0] or "text is empty" in problems[0]

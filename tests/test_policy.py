@@ -72,14 +72,18 @@ def test_low_severity_confidence_needs_review() -> None:
 
 
 def test_threshold_is_inclusive() -> None:
-    outcome = decide(proposal=proposal(category_confidence=0.8, severity_confidence=0.7),
-                     hits=[], thresholds=THRESHOLDS)
+    outcome = decide(
+        proposal=proposal(category_confidence=0.8, severity_confidence=0.7),
+        hits=[],
+        thresholds=THRESHOLDS,
+    )
     assert outcome.decision is Decision.AUTO_APPLIED
 
 
 def test_label_without_threshold_is_never_auto_applied() -> None:
-    outcome = decide(proposal=proposal(category=Category.MISINFORMATION), hits=[],
-                     thresholds=THRESHOLDS)
+    outcome = decide(
+        proposal=proposal(category=Category.MISINFORMATION), hits=[], thresholds=THRESHOLDS
+    )
     assert outcome.decision is Decision.NEEDS_REVIEW
     assert "never auto-applied" in outcome.reasons[0]
 

@@ -79,12 +79,15 @@ def test_hit_reports_rule_and_exact_span(rules: RedFlagRules) -> None:
     hits = rules.find(text)
     assert [hit.family for hit in hits] == [FlagFamily.LEGAL, FlagFamily.LEGAL]
     for hit in hits:
-        assert text[hit.start:hit.end] == hit.text
+        assert text[hit.start : hit.end] == hit.text
         assert hit.rule.startswith("legal.")
     assert {hit.text for hit in hits} == {"SUING", "attorney"}
     assert hits[0].to_dict() == {
-        "family": "legal", "rule": "legal.sue", "text": "SUING",
-        "start": text.index("SUING"), "end": text.index("SUING") + len("SUING"),
+        "family": "legal",
+        "rule": "legal.sue",
+        "text": "SUING",
+        "start": text.index("SUING"),
+        "end": text.index("SUING") + len("SUING"),
     }
 
 

@@ -51,8 +51,13 @@ def test_auto_applied_labels_reach_target_precision(trained: TrainedModel) -> No
 
 def test_report_renders_every_section(trained: TrainedModel) -> None:
     text = format_evaluation(trained.evaluation, target_precision=0.95)
-    for heading in ("Model alone, category", "Model alone, severity", "Rules alone",
-                    "Model + rules", "coverage"):
+    for heading in (
+        "Model alone, category",
+        "Model alone, severity",
+        "Rules alone",
+        "Model + rules",
+        "coverage",
+    ):
         assert heading in text
 
 

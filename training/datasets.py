@@ -134,8 +134,10 @@ def labelled_row(fields: dict[str, Any], number: int) -> LabelledItem:
     flags = attempt(parse_flags, fields.get("flags"))
     hard_negative = attempt(_parse_bool, fields.get("hard_negative"))
     if flags and severity is not None and severity is not Severity.RED:
-        problems.append(f"has flags {sorted(f.value for f in flags)} but severity {severity}; "
-                        "an item with a red flag is red")
+        problems.append(
+            f"has flags {sorted(f.value for f in flags)} but severity {severity}; "
+            "an item with a red flag is red"
+        )
     if flags and hard_negative:
         problems.append("is marked hard_negative but has flags")
     if problems:
@@ -170,8 +172,9 @@ def load_labelled(path: Path, *, name: str | None = None) -> LabelledDataset:
                 problems.append(f"row {raw.number}: {exc}")
                 continue
             if row.id in seen_ids:
-                problems.append(f"row {raw.number}: duplicate id {row.id!r} (first in row "
-                                f"{seen_ids[row.id]})")
+                problems.append(
+                    f"row {raw.number}: duplicate id {row.id!r} (first in row {seen_ids[row.id]})"
+                )
                 continue
             seen_ids[row.id] = raw.number
             rows.append(row)

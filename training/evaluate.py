@@ -30,8 +30,9 @@ def head_report(
         y_true, y_pred, labels=indices, zero_division=0
     )
     report: dict[str, Any] = {
-        "macro_f1": float(f1_score(y_true, y_pred, labels=indices, average="macro",
-                                   zero_division=0)),
+        "macro_f1": float(
+            f1_score(y_true, y_pred, labels=indices, average="macro", zero_division=0)
+        ),
         "accuracy": float(np.mean(y_true == y_pred)),
         "per_class": {
             label: {
@@ -67,8 +68,9 @@ def evaluate(triager: Triager, dataset: LabelledDataset) -> dict[str, Any]:
     model: dict[str, Any] = {}
     for head in ("category", "severity"):
         head_probs = probs.of(head)
-        model[head] = head_report(targets[head], head_probs.argmax(axis=1), HEAD_LABELS[head],
-                                  head_probs)
+        model[head] = head_report(
+            targets[head], head_probs.argmax(axis=1), HEAD_LABELS[head], head_probs
+        )
     model_red = probs.severity.argmax(axis=1) == _RED
     model["red_recall"] = _ratio(int((model_red & true_red).sum()), int(true_red.sum()))
     model["red_precision"] = _ratio(int((model_red & true_red).sum()), int(model_red.sum()))
@@ -104,8 +106,9 @@ def _rules_report(
         "red_precision": _ratio(int((fired & true_red).sum()), int(fired.sum())),
         "fire_rate": float(fired.mean()),
         "green_fire_rate": _ratio(int((fired & true_green).sum()), int(true_green.sum())),
-        "hard_negative_fire_rate": _ratio(int((fired & hard_negative).sum()),
-                                          int(hard_negative.sum())),
+        "hard_negative_fire_rate": _ratio(
+            int((fired & hard_negative).sum()), int(hard_negative.sum())
+        ),
         "families": families,
     }
 
@@ -132,10 +135,12 @@ def _combined_report(
         "decisions": decisions,
         "coverage": float(auto.mean()),
         "auto_applied_precision": {
-            "category": _ratio(int((predicted_category[auto] == targets["category"][auto]).sum()),
-                               int(auto.sum())),
-            "severity": _ratio(int((final[auto] == targets["severity"][auto]).sum()),
-                               int(auto.sum())),
+            "category": _ratio(
+                int((predicted_category[auto] == targets["category"][auto]).sum()), int(auto.sum())
+            ),
+            "severity": _ratio(
+                int((final[auto] == targets["severity"][auto]).sum()), int(auto.sum())
+            ),
         },
     }
 
@@ -161,8 +166,10 @@ def format_evaluation(report: dict[str, Any], *, target_precision: float | None 
             f"{_fmt(head_data['brier'])}"
         )
         if "ece_cross_fitted" in head_data:
-            lines.append(f"  ECE with calibration fitted on the other folds of this set: "
-                         f"{_fmt(head_data['ece_cross_fitted'])}")
+            lines.append(
+                f"  ECE with calibration fitted on the other folds of this set: "
+                f"{_fmt(head_data['ece_cross_fitted'])}"
+            )
         lines.append(f"  {'label':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
         for label, values in head_data["per_class"].items():
             lines.append(
@@ -170,8 +177,10 @@ def format_evaluation(report: dict[str, Any], *, target_precision: float | None 
                 f"{_fmt(values['f1']):>10}{values['support']:>9}"
             )
     model = report["model"]
-    lines.append(f"  model red recall {_fmt(model['red_recall'])}  red precision "
-                 f"{_fmt(model['red_precision'])}")
+    lines.append(
+        f"  model red recall {_fmt(model['red_recall'])}  red precision "
+        f"{_fmt(model['red_precision'])}"
+    )
 
     rules = report["rules"]
     lines.append("")

@@ -65,7 +65,9 @@ def train_model(
     cal_targets = calibration.targets()
     cal_logits = classifier.calibrate(calibration.items, cal_targets)
     cal_probs = classifier.predict_proba(calibration.items)
-    fired = np.array([bool(hits) for hits in rules.find_many(r.item.text for r in calibration.rows)])
+    fired = np.array(
+        [bool(hits) for hits in rules.find_many(r.item.text for r in calibration.rows)]
+    )
     thresholds = derive_thresholds(
         category_probs=cal_probs.category,
         severity_probs=cal_probs.severity,

@@ -23,7 +23,9 @@ app = typer.Typer(
 
 ModelOption = Annotated[
     Path | None,
-    typer.Option("--model", help="Model artifact (default: TRIAGE_MODEL_PATH, else var/model.joblib)."),
+    typer.Option(
+        "--model", help="Model artifact (default: TRIAGE_MODEL_PATH, else var/model.joblib)."
+    ),
 ]
 
 
@@ -37,7 +39,9 @@ def _echo_err(message: str) -> None:
 
 @app.command()
 def train(
-    data: Annotated[Path | None, typer.Option(help="Labelled training file (default data/train.csv).")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled training file (default data/train.csv).")
+    ] = None,
     calibration: Annotated[
         Path | None, typer.Option(help="Labelled calibration file (default data/calibration.csv).")
     ] = None,
@@ -45,7 +49,9 @@ def train(
     target_precision: Annotated[
         float | None, typer.Option(help="Precision auto-applied labels must reach (default 0.95).")
     ] = None,
-    report: Annotated[Path | None, typer.Option(help="Also write the evaluation as JSON here.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write the evaluation as JSON here.")
+    ] = None,
     if_missing: Annotated[
         bool, typer.Option("--if-missing", help="Do nothing when a usable model is already there.")
     ] = False,
@@ -69,18 +75,23 @@ def train(
     precision = target_precision if target_precision is not None else settings.target_precision
     train_set = load_labelled(data or settings.train_path)
     calibration_set = load_labelled(calibration or settings.calibration_path)
-    _echo_err(f"training on {train_set.name} ({len(train_set)} rows), calibrating on "
-              f"{calibration_set.name} ({len(calibration_set)} rows)...")
+    _echo_err(
+        f"training on {train_set.name} ({len(train_set)} rows), calibrating on "
+        f"{calibration_set.name} ({len(calibration_set)} rows)..."
+    )
     trained = train_model(train=train_set, calibration=calibration_set, target_precision=precision)
     save_trained(trained, out_path)
     typer.echo(format_evaluation(trained.evaluation, target_precision=precision))
     thresholds = trained.manifest.thresholds
     typer.echo("")
-    typer.echo(f"Thresholds (target precision {precision:.2f}, coverage "
-               f"{thresholds['coverage']:.3f} on the calibration set):")
+    typer.echo(
+        f"Thresholds (target precision {precision:.2f}, coverage "
+        f"{thresholds['coverage']:.3f} on the calibration set):"
+    )
     for head in ("category", "severity"):
         values = ", ".join(
-            f"{label} {'never' if t is None else f'{t:.3f}'}" for label, t in thresholds[head].items()
+            f"{label} {'never' if t is None else f'{t:.3f}'}"
+            for label, t in thresholds[head].items()
         )
         typer.echo(f"  {head}: {values}")
     if report:
@@ -93,7 +104,9 @@ def classify(
     text: Annotated[str, typer.Argument(help="The feedback text.")],
     rating: Annotated[int | None, typer.Option(help="Star rating 1-5, if any.")] = None,
     source: Annotated[str | None, typer.Option(help="Channel, e.g. g2, trustpilot, email.")] = None,
-    account_tier: Annotated[str | None, typer.Option(help="strategic, enterprise, smb, unknown.")] = None,
+    account_tier: Annotated[
+        str | None, typer.Option(help="strategic, enterprise, smb, unknown.")
+    ] = None,
     model: ModelOption = None,
 ) -> None:
     """Classify one text and print the result as JSON."""
@@ -110,13 +123,18 @@ def classify(
 
 @app.command("classify-file")
 def classify_file(
-    input_path: Annotated[Path, typer.Argument(metavar="IN", help="CSV or JSON Lines with a text column.")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="IN", help="CSV or JSON Lines with a text column.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output JSON Lines file.")],
     model: ModelOption = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Rows scored together.")] = 512,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=100_000, help="Rows scored together.")
+    ] = 512,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
     fail_on_bad_rows: Annotated[
-        bool, typer.Option(help="Exit with status 3 when any row was bad (all rows are still written).")
+        bool,
+        typer.Option(help="Exit with status 3 when any row was bad (all rows are still written)."),
     ] = False,
 ) -> None:
     """Classify every row of a file, streaming, one JSON object per input row.
@@ -135,8 +153,14 @@ def classify_file(
     with (
         RowReader(input_path) as reader,
         output.open("w", encoding="utf-8") as sink,
-        tqdm(total=reader.total_bytes, unit="B", unit_scale=True, disable=not progress,
-             desc=input_path.name, file=sys.stderr) as bar,
+        tqdm(
+            total=reader.total_bytes,
+            unit="B",
+            unit_scale=True,
+            disable=not progress,
+            desc=input_path.name,
+            file=sys.stderr,
+        ) as bar,
     ):
         batch: list[tuple[RawRow, FeedbackItem | str]] = []
         for raw in reader:
@@ -192,7 +216,9 @@ def _flush(
 def evaluate(
     data: Annotated[Path, typer.Option(help="Labelled file to evaluate on.")],
     model: ModelOption = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the full report as JSON.")
+    ] = False,
 ) -> None:
     """Evaluate a model on a labelled file: the model alone, the rules alone, and both."""
     from model.artifact import load_triager

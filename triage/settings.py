@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Labelled data folder.")
     target_precision: float = Field(
-        default=0.95, gt=0.0, le=1.0,
+        default=0.95,
+        gt=0.0,
+        le=1.0,
         description="Precision that auto-applied labels must reach on the calibration set.",
     )
     max_text_chars: int = Field(default=20_000, gt=0, description="Longest accepted text.")
