@@ -77,14 +77,21 @@ def fit_vector_scaling(
     n_classes = logits.shape[1]
     rows = np.arange(len(y))
 
-    def loss(params: FloatArray) -> float:
-        scaled = logits / np.exp(params[:n_classes]) + params[n_classes:]
+    onehot = np.zeros_like(logits)
+    onehot[rows, y] = 1.0
+
+    def loss_and_gradient(params: FloatArray) -> tuple[float, FloatArray]:
+        temperatures, biases = np.exp(params[:n_classes]), params[n_classes:]
+        scaled = logits / temperatures + biases
         scaled = scaled - scaled.max(axis=1, keepdims=True)
         log_probs = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
-        penalty = bias_penalty * float(np.sum(params[n_classes:] ** 2))
-        return float(-log_probs[rows, y].mean()) + penalty
+        loss = float(-log_probs[rows, y].mean()) + bias_penalty * float(np.sum(biases**2))
+        d_scaled = (np.exp(log_probs) - onehot) / len(y)
+        d_log_t = -(d_scaled * logits / temperatures).sum(axis=0)
+        d_bias = d_scaled.sum(axis=0) + 2 * bias_penalty * biases
+        return loss, np.concatenate([d_log_t, d_bias])
 
-    result = minimize(loss, np.zeros(2 * n_classes), method="L-BFGS-B")
+    result = minimize(loss_and_gradient, np.zeros(2 * n_classes), jac=True, method="L-BFGS-B")
     temperatures = tuple(float(t) for t in np.exp(result.x[:n_classes]))
     biases = tuple(float(b) for b in result.x[n_classes:])
     return VectorScaling(temperatures, biases)

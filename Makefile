@@ -1,0 +1,43 @@
+# review-triage: every entry point a newcomer, CI and a data scientist need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := "Your courier lost our pallet again and now the customer is threatening to sue us."
+
+.PHONY: setup run train classify lint format typecheck test bench-quality clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install the project with its dev tools
+
+run: setup ## main job: train the default model if none exists, then classify a sample
+	$(BIN)/triage train --if-missing
+	$(BIN)/triage classify $(SAMPLE) --source trustpilot --rating 1
+
+train: setup ## (re)train the default model on data/
+	$(BIN)/triage train
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: setup
+	$(BIN)/mypy
+
+test: setup lint typecheck ## lint, type-check and run every test
+	$(BIN)/python -m pytest
+
+bench-quality: setup ## public-data quality benchmark (BANKING77, CLINC150)
+	$(BIN)/python -m benchmarks.public_quality
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
