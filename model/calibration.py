@@ -97,6 +97,34 @@ def fit_vector_scaling(
     return VectorScaling(temperatures, biases)
 
 
+def _temperature_only(logits: FloatArray, y: IntArray) -> VectorScaling:
+    n_classes = logits.shape[1]
+    return VectorScaling((fit_temperature(logits, y),) * n_classes, (0.0,) * n_classes)
+
+
+def fit_calibration(
+    logits: FloatArray, y: IntArray, *, folds: int = 5, seed: int = 13
+) -> VectorScaling:
+    """Vector scaling or plain temperature scaling, whichever predicts held-out rows better.
+
+    Vector scaling has two parameters per class: with many classes and few calibration rows
+    it overfits, and one temperature is better. The choice is made by cross-fitted
+    negative log-likelihood on the calibration rows themselves.
+    """
+    rng = np.random.default_rng(seed)
+    fold_of = rng.permutation(len(y)) % folds
+    losses = {}
+    for name, fit in (("vector", fit_vector_scaling), ("temperature", _temperature_only)):
+        probs = np.zeros_like(logits)
+        for fold in range(folds):
+            held = fold_of == fold
+            probs[held] = fit(logits[~held], y[~held]).apply(logits[held])
+        losses[name] = negative_log_likelihood(probs, y)
+    if losses["vector"] <= losses["temperature"]:
+        return fit_vector_scaling(logits, y)
+    return _temperature_only(logits, y)
+
+
 def expected_calibration_error(probs: FloatArray, y: IntArray, n_bins: int = 15) -> float:
     """Top-label ECE: the gap between confidence and accuracy, averaged over equal-width bins."""
     if len(y) == 0:
@@ -177,5 +205,5 @@ def cross_fitted_probabilities(
     probs = np.zeros_like(logits)
     for fold in range(folds):
         held = fold_of == fold
-        probs[held] = fit_vector_scaling(logits[~held], y[~held]).apply(logits[held])
+        probs[held] = fit_calibration(logits[~held], y[~held]).apply(logits[held])
     return probs

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 
-from model.calibration import FloatArray, IntArray, VectorScaling, fit_vector_scaling
+from model.calibration import FloatArray, IntArray, VectorScaling, fit_calibration
 from model.features import FeatureBuilder
 from model.labels import CATEGORIES, SEVERITIES
 from model.records import FeedbackItem
@@ -112,9 +112,9 @@ class TwoHeadClassifier:
     def calibrate(
         self, items: Sequence[FeedbackItem], targets: dict[str, IntArray]
     ) -> dict[str, FloatArray]:
-        """Fit each head's vector scaling on held-out labelled items; returns their raw logits."""
+        """Fit each head's calibration map on held-out labelled items; returns their raw logits."""
         logits = self.logits(items)
-        self.calibration = {head: fit_vector_scaling(logits[head], targets[head]) for head in HEADS}
+        self.calibration = {head: fit_calibration(logits[head], targets[head]) for head in HEADS}
         return logits
 
     def logits(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:

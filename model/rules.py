@@ -85,7 +85,7 @@ def pattern_legal() -> FamilyRules:
                 "suit against",
                 "(issue|issued|issuing|start|started|commence|commenced|bring|initiate) * "
                 "proceedings",
-                "legal|court|criminal|formal|insolvency|winding-up|winding up proceedings",
+                "(legal|court|criminal|formal|insolvency|winding-up|winding up) proceedings",
                 "(file|filed|filing|filing a) * against * (you|them|us|your|the company)",
             ],
             "lawyer": [
@@ -161,8 +161,12 @@ def pattern_legal() -> FamilyRules:
                 "investigate|investigated|investigating * (by|for) * (police|authority|regulator"
                 "|authorities|agency|department|commission|government|prosecutors|fbi|sec)",
                 "prosecute|prosecuted|prosecuting|prosecution|prosecutor|prosecutors",
-                "convict|convicted|conviction|indict|indicted|indictment|arrest|arrested"
-                "|sentenced|charged with",
+                "(convict|convicted|conviction|indict|indicted|indictment|arrest|arrested"
+                "|sentenced|charged with)",
+                "=charged * with * (fraud|theft|embezzlement|embezzling|assault|bribery"
+                "|corruption|manslaughter|tax evasion|money laundering|a crime|crimes"
+                "|offences|offenses)",
+                "(ouvidoria|consumidor|procon|consumer court|consumer forum|consumer helpline)",
                 "=fined",
                 "(penalty|penalties|sanction|sanctions) (from|by|of) * (regulator"
                 "|authority|authorities|commission|agency|department|court|state|government)",
@@ -179,7 +183,6 @@ def pattern_legal() -> FamilyRules:
                 "=dsar|sar",
                 "privacy (law|laws|violation|violations|complaint|complaints|breach|regulator"
                 "|authority|commissioner)",
-                "=dpo",
                 "notification (duty|duties|obligation|obligations)",
             ],
         },
@@ -236,6 +239,13 @@ def pattern_legal() -> FamilyRules:
             "(booking|booked|book|reserve|reserving|reserved|double-booking|double booking) "
             "(a)? (court|courts)",
             "court (surface|surfaces|lighting|lights|availability|time|times)",
+            "(number|numbers|two|three|four|five|six|seven|eight|nine|ten|twelve|multiple"
+            "|several|all|our|the|indoor|outdoor|clay|grass) (court|courts)",
+            "(won over|impressed|convinced|delighted) * (lawyers|attorneys|solicitors)",
+            "(law firms|lawyers|attorneys|solicitors) (we serve|we work with|we support"
+            "|using|who use)",
+            "litigation (hold|holds|support|templates|template|management|module|tracking"
+            "|calendar|calendars)",
             "(tribunal|court) (bundle|bundles|e-filing|forms|deadlines|dates|filing|filings)",
             "cease and desist (letter|letters)? (template|templates)",
             "legal (team|department|dept) (has asked|asked|would like|wants|needs|need"
@@ -311,7 +321,7 @@ def pattern_security() -> FamilyRules:
             "data_leak": [
                 "leak|leaks|leaked|leaking|leakage",
                 "expose|exposed|exposing|exposure",
-                "(publicly|public) (readable|visible|accessible|available|open|viewable"
+                "(publicly|public|openly) (readable|visible|accessible|available|open|viewable"
                 "|downloadable|searchable|indexed|exposed|listed|shared)",
                 "public (link|links|url|urls|bucket|buckets|folder|folders)",
                 "(suddenly|now|went|gone|is|are|was|were|become|became) public",
@@ -360,6 +370,28 @@ def pattern_security() -> FamilyRules:
                 "locked (out|us out|me out) * (account|admin|our|my|email)",
             ],
             "unauthorized_access": [
+                "access (that)? (they|he|she|someone|somebody|nobody|no one)? (should not"
+                "|shouldn't|should never|must not) (have|had|be)",
+                "(mfa|2fa|otp|push) (prompt|prompts|request|requests|notification"
+                "|notifications|approval|approvals) * (accepted|approved|auto-approved)",
+                "(sign-ins|sign ins|signins|logins|log-ins|sessions|session) * (from|in) * "
+                "(ip|ips|device|devices|iphone|phone|laptop|country|countries|city|location"
+                "|overseas|abroad)",
+                "(country|countries|city|place|location) (that)? (none of us|nobody here|no one"
+                " here)",
+                "none of us (has|have|had) (been|ever been|visited|travelled|traveled)",
+                "(does not|doesn't|do not|don't) belong to (us|me|our|any of us|anyone here)",
+                "(still) (had|has|have) (access|admin access|credentials|a login|login)",
+                "(former|ex|old|departed|fired|dismissed) (technician|rep|sales rep|consultant"
+                "|vendor|supplier|agency|partner|it guy|developer|contractor|employee|manager)"
+                " * (signing|signed|sign|logging|logged|accessing|accessed|used|using|still)",
+                "(returns|returned|returning|shows|showed|showing|lists|listed|includes"
+                "|included|pulls|pulled|exposes|contains|contained|gave|gives) * (from|of|for"
+                "|belonging to) (other|another|different) (clinics|customers|companies|tenants"
+                "|clients|merchants|stores|users|accounts|businesses|practices|firms|patients)",
+                "(otp|otps|sms codes|one-time codes|2fa codes|verification codes)",
+                "(entered|typed|gave|submitted|handed over|put in) * (their|his|her|our|my)? "
+                "(credentials|password|passwords|login details|logins)",
                 "(unauthorized|unauthorised|unknown|suspicious|strange|foreign|unrecognized"
                 "|unrecognised|unfamiliar|rogue|stranger|strangers|external|random) "
                 "(access|accessed|login|logins|log|logged|sign|signin|signed|session|sessions|ip"
@@ -374,7 +406,7 @@ def pattern_security() -> FamilyRules:
                 "|still|else|has been|had been|must have|may have|might have)? (=logged|got"
                 "|gotten|broke|accessed|accessing|signed|entered|used|using|changed|reset|added"
                 "|took|moved|exported|downloaded|opened|viewed|created|edited|editing|inside"
-                "|into|in|access|logging|reading|read|approved|installed|transferred|drew"
+                "|access|logging|reading|read|approved|installed|transferred|drew"
                 "|applied|ordered|redirected|deleted|removed|disabled|enabled|granted)",
                 "break|broke|broken into",
                 "(access|accessed|viewed|seen|opened|downloaded|exported|used) * by * (someone"
@@ -417,6 +449,10 @@ def pattern_security() -> FamilyRules:
                 "(sim swap|sim-swap|sim swapped|port out|ported out)",
             ],
             "phishing": [
+                "(looks|look|looked|looking) like (yours|your domain|your address|your email"
+                "|it came from you|it is from you|your login page|your site)",
+                "(re-verify|reverify|re-validate|revalidate|re-confirm|reconfirm|re-enter"
+                "|verify) * (login|account|password|details|credentials)",
                 "phishing|phish|phished|phishy|phising|smishing|vishing",
                 "fishing email|emails|link|links|attempt|attempts|text|texts",
                 "spoof|spoofed|spoofing",
@@ -433,14 +469,22 @@ def pattern_security() -> FamilyRules:
                 "social engineering|engineered",
                 "(clicked|click|clicking|opened) * (link|attachment|email|text) * (password"
                 "|login|credentials|details|code|log in|logged in|typed|entered|gave)",
-                "(asking|asked|ask|requesting|requested) * (for)? * (their|your|my|our|his|her)"
-                " * (password|passwords|credentials|login|login details|codes|code|pin|otp)",
+                "(asking|asked|ask|asks|requesting|requested) (for)? (their|your|my|our|his"
+                "|her)? (password|passwords|credentials|login|login details|codes|code|pin|otp"
+                "|otps)",
+                "(mimic|mimics|mimicked|mimicking|copycat|imitation|clone|cloned|imitates"
+                "|imitating) * (login|page|site|portal|website|domain|app|support page)",
+                "(fake|spoofed|cloned|lookalike|look-alike|bogus|counterfeit|malicious) * * "
+                "(page|portal|site|website|login)",
                 "(read|gave|give|giving|shared|told|typed|entered|sent) * (code|codes|otp|password"
                 "|passwords|pin|credentials|login details|2fa code|mfa code)",
                 "redirect|redirects|redirected|redirecting * (to)? * (strange|unknown|fake"
                 "|different|suspicious|another|random|weird|malicious|third-party)",
             ],
             "malware": [
+                "(skimming|skimmed|skim|harvesting|harvested|stealing|stole|stolen|scraping)"
+                " (card|cards|card details|card numbers|payment details|credentials|passwords"
+                "|logins)",
                 "ransomware|malware|spyware|keylogger|keyloggers|trojan|trojans|virus|viruses"
                 "|worm|rootkit|botnet|cryptominer|ransom|adware|backdoor|backdoors",
                 "infect|infected|infection * (installer|download|laptop|computer|computers"
@@ -572,7 +616,7 @@ def pattern_security() -> FamilyRules:
             "|simulation|simulations|protected|resilience|insurance|readiness|detection"
             "|defense|defence|defences|defenses|restore|restores|test|testing|playbook"
             "|response plan|recovery drill)",
-            "anti-ransomware|anti ransomware",
+            "(anti-ransomware|anti ransomware)",
             "breach (alerts|alert|monitoring|register|notification|notifications|contact"
             "|detection|reports|report|timer|timers|warning|warnings|policy|plan|response plan"
             "|simulation|drill|drills|log|logs|procedure|procedures|playbook|playbooks|clock"
@@ -588,6 +632,8 @@ def pattern_security() -> FamilyRules:
             "(attack|attacks|attackers|attempts|phishing|malware)",
             "(attack|attacks) (response|simulation|simulations|tabletop|drill|drills|playbook"
             "|playbooks)",
+            "(simulated|simulate|simulating|simulation of|mock|mocked|staged|rehearsed) * "
+            "(attack|attacks|breach|breaches|incident|outage)",
             "(cyber-attack|cyberattack|cyber attack) (response|plan|plans|insurance|cover)",
             "(without|no) (any|a)? (login|log-in|account|sign-up|signup|password) (needed"
             "|required)",
@@ -634,7 +680,7 @@ def pattern_fraud() -> FamilyRules:
                 "=con|cons|conned|conning",
                 "con artist|artists|man|men|job|merchant|merchants",
                 "swindle|swindled|swindler|swindlers|swindling",
-                "ponzi|pyramid scheme|schemes",
+                "(ponzi|pyramid scheme|pyramid schemes)",
                 "(rip-off|ripoff|rip off|ripping off|ripped off|rip us off|rip people off"
                 "|ripping people off|ripping us off|ripped us off)",
                 "(it's|it is|its|is|are|they're|they are|a|an|whole|entire|total) "
@@ -651,10 +697,10 @@ def pattern_fraud() -> FamilyRules:
                 f"({money}) * (stole|stolen|vanish|vanished|disappear|disappeared|missing"
                 f"|siphoned|pocketed|embezzled|misappropriated|diverted|drained|gone missing"
                 f"|never arrived|went missing)",
-                "thief|thieves|theives|theft|thieve|thieving|crook|crooks|crooked|robbery"
+                "thief|thieves|theives|theft|thieve|thieving|crook|crooks|robbery"
                 "|robbers|robber|robbed|robbing|embezzlement|embezzler|launder|laundering"
                 "|extort|extortion|extorted|extorting|stealing|steal|steals|stole",
-                "daylight robbery|highway robbery",
+                "(daylight robbery|highway robbery)",
                 f"(take|took|taken|taking|takes|withdraw|withdrew|withdrawn|debit|debited|deduct"
                 f"|deducted|grab|grabbed|keep|kept|keeping|hold|holding|held|collect|collected"
                 f"|pull|pulled|charge|charged|bill|billed|help themselves to|helped themselves to"
@@ -675,6 +721,30 @@ def pattern_fraud() -> FamilyRules:
                 "(cash|money) grab",
             ],
             "unauthorized_charge": [
+                "(nobody|no one|none of us) (in|at|here|on) * (authorised|authorized|approved"
+                "|recognised|recognized|made|ordered|requested)",
+                "(don't|do not|did not|didn't) (recognise|recognize|authorise|authorize|make"
+                "|approve|issue|request|order) * (and)? * (never)? * (approved|authorised"
+                "|authorized|made|issued|them|it|any of them|this|these)?",
+                "(payee|payees|beneficiary|beneficiaries|merchant|company) (we|i) (have)? "
+                "(never|don't|do not) (heard of|used|know|recognise|recognize|dealt with)",
+                "(refunds|payments|payouts|transfers|charges) (we|i) (never|didn't|did not)"
+                " (issued|issue|made|make|sent|send|approved|authorised|authorized)",
+                "(bribe|bribes|bribery|kickback|kickbacks|backhander|backhanders|consultancy"
+                " fee|personal fee|sweetener|sweeteners)",
+                "(gift cards|gift card|itunes cards|crypto|bitcoin|western union) * (pay|paid"
+                "|settle|settling|payment|balance)",
+                "(pay|paid|settle|settling|payment|balance) * (gift cards|gift card|itunes cards"
+                "|crypto|bitcoin|western union)",
+                "(bait and switch|bait-and-switch)",
+                "(under|using|with) (his|her|my|their|our) (aadhaar|pan|ssn|social security"
+                "|national insurance|passport|identity)",
+                "(account|accounts) (got|was|were|has been|have been) (emptied|drained|cleaned out"
+                "|wiped out)",
+                "(went|sent|paid|transferred|routed|redirected) to (some|an|a) (account|bank"
+                " account|card|iban) (that|which) (isn't|is not|wasn't|was not) (mine|ours)",
+                "(switched|changed|swapped) the (deposit|payout|settlement|payment) (bank"
+                "|account|details)",
                 "(that's|that is|it's|it is|this is|totally|completely|clearly|entirely) "
                 "(unauthorised|unauthorized)",
                 "(charge|charges|payment|payments|invoice|invoices|debit|debits|fee|fees) * "
@@ -696,7 +766,7 @@ def pattern_fraud() -> FamilyRules:
                 "(we|i) (declined|refused|rejected|never asked for|never ordered|never agreed to"
                 "|explicitly declined|turned down)",
                 "(that|which) (never|simply never|did not|didn't|simply didn't|never actually)"
-                " (happened|happen|existed|exist|took place|occurred)",
+                " (=happened|existed|occurred|took place)",
                 "(billed|charged|charging|billing|debited|debiting|invoiced|invoicing) * * "
                 "(after|since|despite) (we|i|we'd|i'd|we had|i had|they|it|cancellation|cancel"
                 "|cancelling|closing|deleting|termination|the account) * (cancelled|canceled"
@@ -837,7 +907,10 @@ def pattern_fraud() -> FamilyRules:
         },
         exceptions=[
             "(scam|scams) (detection|prevention|protection|filter|filters|awareness|education"
-            "|warning|warnings|alert|alerts|training|check|checks|blocker|blocking)",
+            "|warning|warnings|alert|alerts|training|check|checks|blocker|blocking|call|calls"
+            "|domains|domain|list|lists|emails|texts|sms|numbers|sites)",
+            "identity theft (screening|checks|check|protection|insurance|monitoring|cover"
+            "|training)",
             "(fraud|frauds|chargeback|chargebacks) (detection|detect|detecting"
             "|prevention|prevent|preventing|protection|protect|screening|screen|scoring|score"
             "|scores|module|modules|engine|engines|rule|rules|check|checks|checking|tool|tools"
@@ -948,6 +1021,29 @@ def pattern_safety() -> FamilyRules:
         family=FlagFamily.SAFETY,
         rules={
             "violence": [
+                "(drive|driving|drove|ram|ramming|rammed|crash|crashing|plough|plow) * (truck"
+                "|car|van|lorry|vehicle|bus|forklift) * (through|into) * (office|building|shop"
+                "|store|window|door|gate|depot|front|reception|warehouse)",
+                "(pay for it|pay for this|pay for that) (personally|physically|in blood|with"
+                "|the hard way)",
+                "(don't|do not|not) mean (money|financially|in court|legally)",
+                "(know|knows|found out) * (what car|which car|which gym|what gym|where he parks"
+                "|where she parks|his car|her car|his routine|her routine|his address"
+                "|her address)",
+                "expect to see me",
+                "(be|wait|waiting|standing|camp|camping|parked|turn up|show up|sit|sitting)"
+                " * outside (your|the|his|her|their) (office|offices|depot|warehouse|home"
+                "|house|door|gate|premises|building|reception|site|yard|car park)",
+                "(stretcher|body bag|wheelchair|hospital bed|in a box|in an ambulance)",
+                "(won't|will not|wont|not|never) * * in one piece",
+                "(send|sending|bring|bringing) * (lads|boys|guys|mates|friends|heavies|muscle"
+                "|the boys) (round|around|over|to|after|down)",
+                "(sort|sorted|sorting) (him|her|them|you) out",
+                "(accidents happen|accident could happen|accidents can happen)",
+                "(had better|'d better|better) (keep walking|stay away|keep away|not come"
+                "|not show|watch out|watch it)",
+                "(put|throw|throwing|push|pushing|shove) (him|her|you|them) (through|out of"
+                "|into|down) (the|a|your|his|her)? * (window|windows|wall|door|stairs)",
                 "(had better|'d better|better) (hide|run|watch out|be careful|watch their backs"
                 "|watch your back|lock the doors|stay inside|stay home|stay away|not be there)",
                 "make an example of",
@@ -1025,7 +1121,7 @@ def pattern_safety() -> FamilyRules:
                 "(won't|will not|wont|not) (leave|walk|get) * (in one piece|alive|out alive"
                 "|standing)",
                 "(won't|will not|wont|not) be standing",
-                "what's coming|what is coming|what's coming to",
+                "(what's coming|what is coming)",
                 "(put|send|sends|putting) * (in|into|to) * (hospital|the ground|an ambulance"
                 "|a coffin)",
                 "(make|makes|making|made) * (her|him|them|you|me|us) * (pay|regret|suffer"
@@ -1037,6 +1133,10 @@ def pattern_safety() -> FamilyRules:
                 "(hunt|hunting|track|tracking) * (down|you|him|her|them)",
             ],
             "self_harm": [
+                "(giving|given|gave|give) (away)? (my|all my) (things|stuff|belongings"
+                "|possessions) (away)?",
+                "(made|making) (my)? peace with (things|everything|it all|life|the world)",
+                "(not|won't|will not|don't think) * be around (to|next|much|for|anymore|by|after)",
                 "(thinking|thought|thoughts|think) * (about|of) * (ending|end) (it|things|my"
                 " life|everything|myself)",
                 "(ending|end) (it|things) (,|.|!|not|is|now|tonight)",
@@ -1063,7 +1163,7 @@ def pattern_safety() -> FamilyRules:
                 "(how|much) * (longer|more) * (i|i can|i can keep|can keep|keep) * (going|go on"
                 "|take|cope|hold on|survive|last)",
                 "(will not|wont|won't|not going to|not be) * be (around|alive|here) * (to see"
-                "|for|much|long|when|by|anymore|any more|next)",
+                "|for|much|long|when|by|anymore|any more|next)?",
                 "better off * (dead|gone|without me|without him|without her|if i|if i was not"
                 "|if i wasn't)",
                 "(want|wanna|wants|wish|wished|wishes|rather) * (to)? * (die|disappear forever"
@@ -1100,7 +1200,7 @@ def pattern_safety() -> FamilyRules:
                 "(burn|burned|burning|burnt|torch|torched|torching|blow|blew|blowing|bomb|bombed"
                 "|bombing|smash|smashed|smashing|trash|trashed|vandalise|vandalize|vandalised"
                 "|vandalized|destroy|destroyed|wreck|wrecked|firebomb|set fire|set on fire"
-                "|sabotage|sabotaged|key|keyed|slash|slashed) * (down|up|your|the|their|every|all"
+                "|sabotage|sabotaged|slash|slashed) * (down|up|your|the|their|every|all"
                 "|office|offices|depot|warehouse|warehouses|store|shop|building|buildings|truck"
                 "|trucks|van|vans|car|cars|factory|plant|site|hq|headquarters|premises|servers"
                 "|place|fleet|windows|window|stock|everything|tyres|tires|lorry|lorries)",
@@ -1109,6 +1209,7 @@ def pattern_safety() -> FamilyRules:
                 "(set fire|set alight|on fire|up in flames|burn to the ground|burn it down"
                 "|burn down)",
                 "=dox|doxx|doxxed|doxed|doxxing|doxing",
+                "(key|keyed|keying) (your|his|her|their|the) (car|cars|van|vans|truck|trucks)",
                 "(post|posting|posted|publish|publishing|published|leak|leaking|share|sharing"
                 "|spread|spreading|release|releasing|expose|exposing|all over) * (home|house"
                 "|personal|private) * (address|addresses|details|numbers|phone|photos"
@@ -1228,6 +1329,7 @@ def pattern_safety() -> FamilyRules:
             "(stalk|stalking) (the)? (competitor|competitors|rival|rivals|roadmap|changelog"
             "|release|releases|forum|forums|page|status page|twitter|linkedin|inbox|tracking)",
             "(ransom|ransomware) (protection|insurance)",
+            "pick your poison",
             "(weapon|weapons) (of choice|in our arsenal)",
             "(secret|best|our|a|the) weapon",
             "(ball|ballpoint|paintball) (gun|guns)",
