@@ -1,38 +1,19 @@
-"""Check one hand-written JSONL part file of labelled feedback (used while writing data)."""
+"""Check hand-written JSONL part files of labelled feedback (used while writing data).
+
+Run from the repository root with the project installed: python scripts/check_part.py F...
+"""
 
 import json
 import sys
 from collections import Counter
 from pathlib import Path
 
-CATEGORIES = {
-    "review",
-    "complaint",
-    "service_issue",
-    "support_request",
-    "misinformation",
-    "competitor_claim",
-}
-SEVERITIES = {"green", "yellow", "red"}
-FAMILIES = {"legal", "security", "fraud", "safety"}
-SOURCES = {
-    "g2",
-    "capterra",
-    "trustpilot",
-    "google",
-    "app_store",
-    "play_store",
-    "twitter",
-    "linkedin",
-    "reddit",
-    "facebook",
-    "email",
-    "support_ticket",
-    "survey",
-    "forum",
-    "directory",
-    "news_comment",
-}
+from model.labels import KNOWN_SOURCES, Category, FlagFamily, Severity
+
+CATEGORIES = {c.value for c in Category}
+SEVERITIES = {s.value for s in Severity}
+FAMILIES = {f.value for f in FlagFamily}
+SOURCES = set(KNOWN_SOURCES)
 RATED = {"g2", "capterra", "trustpilot", "google", "app_store", "play_store"}
 TIERS = {"strategic", "enterprise", "smb", "unknown", ""}
 KEYS = {
