@@ -18,12 +18,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from model.calibration import expected_calibration_error, fit_calibration, softmax
-from model.classifier import ClassifierConfig
+from model.classifier import MODEL_FAMILIES, ClassifierConfig, linear_head
 from model.features import FeatureBuilder
 from model.records import FeedbackItem
 
@@ -52,9 +51,9 @@ def clinc150(root: Path) -> tuple[Split, Split, Split]:
     return split("train"), split("val"), split("test")
 
 
-def run(name: str, splits: tuple[Split, Split, Split]) -> dict[str, float]:
+def run(name: str, splits: tuple[Split, Split, Split], family: str) -> dict[str, float]:
     (fit_x, fit_y), (cal_x, cal_y), (test_x, test_y) = splits
-    config = ClassifierConfig()
+    config = ClassifierConfig.for_family(family)
     labels = sorted(set(fit_y))
     index = {label: i for i, label in enumerate(labels)}
     started = time.perf_counter()
@@ -63,9 +62,7 @@ def run(name: str, splits: tuple[Split, Split, Split]) -> dict[str, float]:
     )
     fit_items = [FeedbackItem(t) for t in fit_x]
     features.fit(fit_items)
-    model = LogisticRegression(
-        C=config.c_category, class_weight=config.class_weight, max_iter=config.max_iter
-    )
+    model = linear_head(config, config.c_category)
     model.fit(features.transform(fit_items), np.array([index[y] for y in fit_y]))
     cal_logits = model.decision_function(features.transform([FeedbackItem(t) for t in cal_x]))
     scaling = fit_calibration(cal_logits, np.array([index[y] for y in cal_y]))
@@ -91,22 +88,31 @@ def main() -> None:
     default_shared = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
     parser.add_argument("--shared", type=Path, default=default_shared)
     parser.add_argument("--only", choices=["banking77", "clinc150"])
+    parser.add_argument(
+        "--family",
+        choices=MODEL_FAMILIES,
+        action="append",
+        help="Model family to measure (repeatable; default: every family).",
+    )
     args = parser.parse_args()
+    families = args.family or list(MODEL_FAMILIES)
     loaders = {"banking77": banking77, "clinc150": clinc150}
     print(
-        f"{'dataset':<10}{'classes':>8}{'test':>7}{'macro-F1':>10}{'accuracy':>10}"
+        f"{'dataset':<10}{'family':<14}{'classes':>8}{'test':>7}{'macro-F1':>10}{'accuracy':>10}"
         f"{'ECE raw':>9}{'ECE cal':>9}{'seconds':>9}"
     )
     for name, load in loaders.items():
         if args.only and name != args.only:
             continue
-        r = run(name, load(args.shared))
-        print(
-            f"{name:<10}{r['classes']:>8}{r['test_rows']:>7}{r['macro_f1']:>10.3f}"
-            f"{r['accuracy']:>10.3f}{r['ece_raw']:>9.3f}{r['ece_calibrated']:>9.3f}"
-            f"{r['seconds']:>9.0f}",
-            flush=True,
-        )
+        splits = load(args.shared)
+        for family in families:
+            r = run(name, splits, family)
+            print(
+                f"{name:<10}{family:<14}{r['classes']:>8}{r['test_rows']:>7}"
+                f"{r['macro_f1']:>10.3f}{r['accuracy']:>10.3f}{r['ece_raw']:>9.3f}"
+                f"{r['ece_calibrated']:>9.3f}{r['seconds']:>9.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
