@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,19 +126,41 @@ def fit_calibration(
     return _temperature_only(logits, y)
 
 
+@dataclass(frozen=True, slots=True)
+class ReliabilityBins:
+    """Top-label confidence against accuracy in equal-width bins (empty bins have count 0)."""
+
+    confidence: list[float]
+    accuracy: list[float]
+    count: list[int]
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {"confidence": self.confidence, "accuracy": self.accuracy, "count": self.count}
+
+
+def reliability_bins(probs: FloatArray, y: IntArray, n_bins: int = 15) -> ReliabilityBins:
+    """Mean confidence and accuracy of the top label per confidence bin."""
+    confidence = probs.max(axis=1) if len(y) else np.zeros(0)
+    correct = (probs.argmax(axis=1) == y).astype(np.float64) if len(y) else np.zeros(0)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    means, accuracies, counts = [], [], []
+    for b in range(n_bins):
+        mask = bins == b
+        counts.append(int(mask.sum()))
+        means.append(float(confidence[mask].mean()) if mask.any() else 0.0)
+        accuracies.append(float(correct[mask].mean()) if mask.any() else 0.0)
+    return ReliabilityBins(means, accuracies, counts)
+
+
 def expected_calibration_error(probs: FloatArray, y: IntArray, n_bins: int = 15) -> float:
     """Top-label ECE: the gap between confidence and accuracy, averaged over equal-width bins."""
     if len(y) == 0:
         return 0.0
-    confidence = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == y).astype(np.float64)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    bins = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
-    total = 0.0
-    for b in range(n_bins):
-        mask = bins == b
-        if mask.any():
-            total += mask.sum() * abs(confidence[mask].mean() - correct[mask].mean())
+    bins = reliability_bins(probs, y, n_bins)
+    total = sum(
+        n * abs(c - a) for c, a, n in zip(bins.confidence, bins.accuracy, bins.count, strict=True)
+    )
     return float(total / len(y))
 
 

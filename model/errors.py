@@ -28,3 +28,24 @@ class ArtifactError(TriageError):
 
 class ModelNotFoundError(ArtifactError):
     """No model artifact exists at the expected location."""
+
+
+class CalibrationSetError(TriageError):
+    """A named calibration set is unknown, unreadable, or its file changed after it was frozen."""
+
+
+class RegistryError(TriageError):
+    """A model-registry request cannot be done: unknown version, no champion, nothing to undo."""
+
+
+class PromotionRefusedError(RegistryError):
+    """A candidate failed a promotion gate; `failures` names each failed figure."""
+
+    def __init__(self, version: str, failures: list[str]) -> None:
+        self.version = version
+        self.failures = failures
+        listed = "\n".join(f"  - {f}" for f in failures)
+        super().__init__(
+            f"version {version} was not promoted; failed gates:\n{listed}\n"
+            "Use --force --reason TEXT to override (the override is recorded)."
+        )

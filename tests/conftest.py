@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,24 @@ import pytest
 from model.rules import RedFlagRules
 from training.datasets import LabelledDataset, load_labelled
 from training.train import TrainedModel, save_trained, train_model
+from triage.settings import get_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """No test writes to the repository's var/ folder or to a user's tracking server."""
+    patch = pytest.MonkeyPatch()
+    folder = tmp_path_factory.mktemp("mlflow")
+    patch.setenv("TRIAGE_MLFLOW_DIR", str(folder))
+    patch.setenv("TRIAGE_MODEL_PATH", str(folder / "model.joblib"))
+    patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    patch.delenv("TRIAGE_MLFLOW_TRACKING_URI", raising=False)
+    get_settings.cache_clear()
+    yield folder
+    patch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -174,7 +174,10 @@ def test_train_writes_a_model_and_skips_when_present(
     )
     assert done.returncode == 0, done.stderr
     assert out.is_file() and "Saved model" in done.stdout and "Thresholds" in done.stdout
-    assert json.loads((tmp_path / "report.json").read_text())["dataset"]["name"] == "cal"
+    reports = json.loads((tmp_path / "report.json").read_text())
+    assert reports["cal"]["dataset"]["name"] == "cal"  # the set it was calibrated on
+    assert reports["default"]["dataset"]["name"] == "default"  # measured on every set
+    assert "registered review-triage version" in done.stdout
     again = triage("train", "--if-missing", "--out", str(out))
     assert again.returncode == 0 and "not retraining" in again.stderr
 

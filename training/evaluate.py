@@ -9,9 +9,15 @@ from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from model.calibration import FloatArray, IntArray, brier_score, expected_calibration_error
+from model.calibration import (
+    FloatArray,
+    IntArray,
+    brier_score,
+    expected_calibration_error,
+    reliability_bins,
+)
 from model.classifier import HEAD_LABELS
 from model.engine import Triager, TriageResult
 from model.labels import Decision, FlagFamily, Severity
@@ -24,7 +30,10 @@ _GREEN = HEAD_LABELS["severity"].index(Severity.GREEN.value)
 def head_report(
     y_true: IntArray, y_pred: IntArray, labels: tuple[str, ...], probs: FloatArray | None = None
 ) -> dict[str, Any]:
-    """Macro-F1, accuracy and per-class precision/recall/F1 (plus ECE and Brier with probs)."""
+    """Macro-F1, accuracy, per-class precision/recall/F1 and the confusion matrix (rows: truth).
+
+    With probabilities, also ECE, Brier score and the reliability bins behind the ECE.
+    """
     indices = list(range(len(labels)))
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=indices, zero_division=0
@@ -43,10 +52,12 @@ def head_report(
             }
             for i, label in enumerate(labels)
         },
+        "confusion": confusion_matrix(y_true, y_pred, labels=indices).tolist(),
     }
     if probs is not None:
         report["ece"] = expected_calibration_error(probs, y_true)
         report["brier"] = brier_score(probs, y_true)
+        report["reliability"] = reliability_bins(probs, y_true).to_dict()
     return report
 
 

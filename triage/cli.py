@@ -1,4 +1,4 @@
-"""The `triage` command line: train, classify, classify-file, evaluate, info."""
+"""The `triage` command line: training and the model lifecycle, classification, evaluation."""
 
 from __future__ import annotations
 
@@ -37,15 +37,27 @@ def _echo_err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+FamilyOption = Annotated[
+    str | None,
+    typer.Option(help="Model family: tfidf_logreg or tfidf_svm (default TRIAGE_MODEL_FAMILY)."),
+]
+
+
 @app.command()
 def train(
     data: Annotated[
         Path | None, typer.Option(help="Labelled training file (default data/train.csv).")
     ] = None,
     calibration: Annotated[
-        Path | None, typer.Option(help="Labelled calibration file (default data/calibration.csv).")
+        Path | None,
+        typer.Option(
+            help="Calibration file the probabilities and thresholds are fitted on (default: the "
+            "registered set 'default', data/calibration.csv). A new file is registered under "
+            "its file name."
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the model.")] = None,
+    family: FamilyOption = None,
     target_precision: Annotated[
         float | None, typer.Option(help="Precision auto-applied labels must reach (default 0.95).")
     ] = None,
@@ -56,11 +68,9 @@ def train(
         bool, typer.Option("--if-missing", help="Do nothing when a usable model is already there.")
     ] = False,
 ) -> None:
-    """Train the classifier, derive confidence thresholds, print the evaluation, save the model."""
+    """Train, measure on every calibration set, log an MLflow run and register a new version."""
     from model.artifact import read_artifact
     from training.datasets import load_labelled
-    from training.evaluate import format_evaluation
-    from training.train import save_trained, train_model
 
     settings = get_settings()
     out_path = out or settings.model_path
@@ -72,21 +82,57 @@ def train(
         else:
             _echo_err(f"model {manifest.model_version} already at {out_path}; not retraining")
             return
-    precision = target_precision if target_precision is not None else settings.target_precision
     train_set = load_labelled(data or settings.train_path)
-    calibration_set = load_labelled(calibration or settings.calibration_path)
-    _echo_err(
-        f"training on {train_set.name} ({len(train_set)} rows), calibrating on "
-        f"{calibration_set.name} ({len(calibration_set)} rows)..."
+    _train_tracked(
+        train_set,
+        calibration=calibration,
+        out_path=out_path,
+        family=family,
+        target_precision=target_precision,
+        report=report,
     )
-    trained = train_model(train=train_set, calibration=calibration_set, target_precision=precision)
-    save_trained(trained, out_path)
-    typer.echo(format_evaluation(trained.evaluation, target_precision=precision))
-    thresholds = trained.manifest.thresholds
+
+
+def _train_tracked(
+    train_set: Any,
+    *,
+    calibration: Path | None,
+    out_path: Path,
+    family: str | None,
+    target_precision: float | None,
+    report: Path | None,
+    tags: dict[str, str] | None = None,
+) -> Any:
+    """Train and track one model (shared by train and retrain); returns the logged model."""
+    from training.evaluate import format_evaluation
+    from training.lifecycle import train_and_track
+    from training.tracking import REGISTERED_MODEL, connect, tracking_store
+
+    settings = get_settings()
+    precision = target_precision if target_precision is not None else settings.target_precision
+    chosen_family = family or settings.model_family
+    client = connect(settings)
+    _echo_err(
+        f"training {chosen_family} on {train_set.name} ({len(train_set)} rows); "
+        f"tracking in {tracking_store(settings).tracking_uri}"
+    )
+    outcome = train_and_track(
+        client=client,
+        settings=settings,
+        train_set=train_set,
+        out=out_path,
+        family=chosen_family,
+        target_precision=precision,
+        calibration_path=calibration,
+        tags=tags,
+    )
+    fit_report = outcome.evaluations[outcome.fit_set]
+    typer.echo(format_evaluation(fit_report, target_precision=precision))
+    thresholds = outcome.trained.manifest.thresholds
     typer.echo("")
     typer.echo(
         f"Thresholds (target precision {precision:.2f}, coverage "
-        f"{thresholds['coverage']:.3f} on the calibration set):"
+        f"{thresholds['coverage']:.3f} on calibration set {outcome.fit_set!r}):"
     )
     for head in ("category", "severity"):
         values = ", ".join(
@@ -94,9 +140,24 @@ def train(
             for label, t in thresholds[head].items()
         )
         typer.echo(f"  {head}: {values}")
+    others = [name for name in outcome.evaluations if name != outcome.fit_set]
+    for name in others:
+        figures = outcome.evaluations[name]
+        typer.echo(
+            f"On calibration set {name!r}: category macro-F1 "
+            f"{figures['model']['category']['macro_f1']:.3f}, severity macro-F1 "
+            f"{figures['model']['severity']['macro_f1']:.3f}, red recall "
+            f"{figures['combined']['red_recall'] or 0:.3f}"
+        )
     if report:
-        report.write_text(json.dumps(trained.evaluation, indent=2))
-    typer.echo(f"\nSaved model {trained.manifest.model_version} to {out_path}")
+        report.write_text(json.dumps(outcome.evaluations, indent=2))
+    logged = outcome.logged
+    typer.echo(f"\nSaved model {logged.model_version} to {out_path}")
+    typer.echo(
+        f"Logged run {logged.run_id}; registered {REGISTERED_MODEL} version {logged.version}. "
+        f"Promote it with `triage promote {logged.version}`."
+    )
+    return logged
 
 
 @app.command()
@@ -243,6 +304,274 @@ def info(model: ModelOption = None) -> None:
 
     _, manifest = read_artifact(_model_path(model))
     typer.echo(json.dumps(manifest.to_dict(), indent=2))
+
+
+@app.command()
+def retrain(
+    corrections: Annotated[
+        Path,
+        typer.Option(
+            help="Reviewers' confirmed and corrected labels: a labelled CSV or JSON Lines file "
+            "(the service's corrections export has this format)."
+        ),
+    ],
+    data: Annotated[
+        Path | None, typer.Option(help="Base training file (default data/train.csv).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to save the model.")] = None,
+    family: FamilyOption = None,
+    suspects_out: Annotated[
+        Path | None,
+        typer.Option(help="Write suspected label errors here as CSV (default var/suspects.csv)."),
+    ] = None,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Confidence above which a disagreeing model flags a correction."
+        ),
+    ] = 0.9,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds of the check.")] = 5,
+) -> None:
+    """Retrain on data/ plus reviewers' corrections; register the result as @challenger.
+
+    Corrections override the original label of the same text, duplicates are removed, and no
+    text of a calibration set ever becomes a training row. Before training, corrections that
+    a cross-validated model confidently disagrees with are listed for a reviewer to check.
+    Promotion stays a separate, gated step (`triage promote`).
+    """
+    from training.calibration_sets import DEFAULT_SET, load_sets
+    from training.corrections import find_suspect_corrections, merge_corrections, write_suspects
+    from training.datasets import load_labelled
+    from training.registry import actor_name, set_challenger
+
+    settings = get_settings()
+    client = _client()
+    base = load_labelled(data or settings.train_path)
+    fixes = load_labelled(corrections, name="corrections")
+    sets = load_sets(client, settings.calibration_path)
+    merged, report = merge_corrections(base, fixes, [cal.dataset for cal in sets])
+    typer.echo(report.summary())
+    if report.dropped_for_calibration:
+        dropped = ", ".join(report.dropped_for_calibration)
+        typer.echo(f"  not used (text is in a calibration set): {dropped}")
+    default_set = next(cal for cal in sets if cal.record.name == DEFAULT_SET)
+    _echo_err(f"checking {len(report.correction_ids)} corrections for likely label errors...")
+    suspects = find_suspect_corrections(
+        merged,
+        report.correction_ids,
+        default_set.dataset,
+        folds=folds,
+        min_confidence=min_confidence,
+    )
+    suspects_path = suspects_out or settings.mlflow_dir.parent / "suspects.csv"
+    write_suspects(suspects, suspects_path)
+    typer.echo(
+        f"{len(suspects)} correction(s) look like label errors "
+        f"(a model trained without them says otherwise with >= {min_confidence:.2f} confidence); "
+        f"listed in {suspects_path}"
+    )
+    for suspect in suspects[:20]:
+        typer.echo(
+            f"  {suspect.id}: {suspect.head} {suspect.given!r} but model says "
+            f"{suspect.predicted!r} ({suspect.confidence:.2f}): {suspect.text[:80]!r}"
+        )
+    logged = _train_tracked(
+        merged,
+        calibration=None,
+        out_path=out or settings.model_path,
+        family=family,
+        target_precision=None,
+        report=None,
+        tags={
+            "retrain": "true",
+            "corrections_sha256": fixes.sha256,
+            "corrections_rows": str(len(fixes)),
+            "suspect_corrections": str(len(suspects)),
+        },
+    )
+    set_challenger(
+        client,
+        logged.version,
+        actor=actor_name(settings.actor),
+        reason=f"retrained with {len(fixes)} corrections ({fixes.sha256[:12]})",
+    )
+    typer.echo(
+        f"@challenger -> version {logged.version}; promote it with `triage promote "
+        f"{logged.version}` once reviewed"
+    )
+
+
+calibration_app = typer.Typer(help="Named, frozen calibration sets every model is measured on.")
+models_app = typer.Typer(help="Registered model versions and the history of their aliases.")
+app.add_typer(calibration_app, name="calibration")
+app.add_typer(models_app, name="models")
+
+
+def _client() -> Any:
+    from training.tracking import connect
+
+    return connect(get_settings())
+
+
+@calibration_app.command("add")
+def calibration_add(
+    name: Annotated[str, typer.Argument(help="Name of the set (lower case, digits, - and _).")],
+    path: Annotated[Path, typer.Argument(help="Labelled CSV or JSON Lines file.")],
+) -> None:
+    """Register and freeze a labelled file as a calibration set."""
+    from training.calibration_sets import ensure_default, register_set
+
+    client = _client()
+    ensure_default(client, get_settings().calibration_path)  # the default set comes first
+    record = register_set(client, name, path)
+    typer.echo(f"calibration set {record.name!r}: {record.rows} rows, sha256 {record.sha256[:12]}")
+
+
+@calibration_app.command("list")
+def calibration_list() -> None:
+    """List the registered calibration sets."""
+    from training.calibration_sets import ensure_default, list_sets
+
+    client = _client()
+    ensure_default(client, get_settings().calibration_path)
+    for record in list_sets(client):
+        typer.echo(
+            f"{record.name:<16}{record.rows:>6} rows  sha256 {record.sha256[:12]}  "
+            f"{record.registered_at}  {record.path}"
+        )
+
+
+def _print_gates(outcome: Any) -> None:
+    for check in outcome.gates.checks:
+        mark = "pass" if check.passed else "FAIL"
+        typer.echo(f"  [{mark}] {check.describe()}")
+
+
+@app.command()
+def promote(
+    version: Annotated[
+        str | None, typer.Argument(help="Version to promote (default: the newest).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote even if a gate fails (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why; recorded in the history.")] = None,
+) -> None:
+    """Measure a version against @champion on every calibration set; move @champion if it wins."""
+    from training.calibration_sets import load_sets
+    from training.registry import actor_name, require_promoted
+    from training.registry import promote as promote_version
+
+    settings = get_settings()
+    client = _client()
+    outcome = promote_version(
+        client,
+        version=version,
+        sets=load_sets(client, settings.calibration_path),
+        cache_dir=settings.mlflow_dir / "cache",
+        f1_margin=settings.promotion_f1_margin,
+        max_ece=settings.promotion_max_ece,
+        ece_min_rows=settings.promotion_ece_min_rows,
+        actor=actor_name(settings.actor),
+        force=force,
+        reason=reason,
+    )
+    typer.echo(
+        f"version {outcome.version} against "
+        + (f"champion version {outcome.previous}:" if outcome.previous else "no champion yet:")
+    )
+    _print_gates(outcome)
+    require_promoted(outcome)
+    forced = " (forced: gates failed)" if outcome.gates.failures else ""
+    typer.echo(f"@champion -> version {outcome.version}{forced}")
+
+
+@app.command()
+def rollback(
+    reason: Annotated[str | None, typer.Option(help="Why; recorded in the history.")] = None,
+) -> None:
+    """Move @champion back to the previous champion."""
+    from training.registry import actor_name
+    from training.registry import rollback as rollback_champion
+
+    settings = get_settings()
+    entry = rollback_champion(_client(), actor=actor_name(settings.actor), reason=reason)
+    typer.echo(f"@champion -> version {entry.version} (was version {entry.previous})")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Registered versions with their aliases and key figures on the default calibration set."""
+    from datetime import UTC, datetime
+
+    from training.lifecycle import format_table, version_rows
+
+    rows = version_rows(_client())
+    if not rows:
+        typer.echo("no registered versions yet; run `triage train`")
+        return
+    table = [["version", "aliases", "created", "family", "cat F1", "sev F1", "red rec", "ECE max"]]
+    for row in rows:
+        m = row["metrics"]
+
+        def figure(key: str, metrics: dict[str, float] = m) -> str:
+            value = metrics.get(f"default/{key}")
+            return "-" if value is None else f"{value:.3f}"
+
+        eces = [m.get(f"default/model/{h}/ece") for h in ("category", "severity")]
+        worst = max((e for e in eces if e is not None), default=None)
+        created = datetime.fromtimestamp(row["created"] / 1000, UTC)
+        table.append(
+            [
+                row["version"],
+                ",".join("@" + a for a in row["aliases"]) or "-",
+                f"{created:%Y-%m-%d %H:%M}",
+                row["family"],
+                figure("model/category/macro_f1"),
+                figure("model/severity/macro_f1"),
+                figure("combined/red_recall"),
+                "-" if worst is None else f"{worst:.3f}",
+            ]
+        )
+    typer.echo(format_table(table))
+
+
+@models_app.command("history")
+def models_history() -> None:
+    """Every alias move: promotions (forced or not), rollbacks, challengers."""
+    from training.registry import history
+
+    entries = history(_client())
+    if not entries:
+        typer.echo("no alias moves yet")
+        return
+    for e in entries:
+        previous = f" (was {e.previous})" if e.previous else ""
+        why = f": {e.reason}" if e.reason else ""
+        typer.echo(f"{e.at}  {e.action:<15}@{e.alias} -> {e.version}{previous}  by {e.actor}{why}")
+        for failure in e.failed:
+            typer.echo(f"    failed gate: {failure}")
+
+
+@app.command()
+def compare(
+    refs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[RUN_OR_VERSION]...",
+            help="Versions (3, v3), aliases (@champion) or run ids (default: the champion and "
+            "the latest runs).",
+        ),
+    ] = None,
+    latest: Annotated[int, typer.Option(min=1, help="Latest runs shown by default.")] = 3,
+) -> None:
+    """Print runs side by side on each calibration set."""
+    from training.lifecycle import comparison_table, format_table, resolve_runs, set_names
+
+    columns = resolve_runs(_client(), refs or [], latest=latest)
+    for set_name in set_names(columns):
+        typer.echo(f"\nCalibration set {set_name!r}")
+        typer.echo(format_table(comparison_table(columns, set_name)))
 
 
 def main() -> None:

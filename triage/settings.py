@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +26,39 @@ class Settings(BaseSettings):
         description="Precision that auto-applied labels must reach on the calibration set.",
     )
     max_text_chars: int = Field(default=20_000, gt=0, description="Longest accepted text.")
+    model_family: str = Field(
+        default="tfidf_logreg",
+        description="Model family `triage train` fits: tfidf_logreg or tfidf_svm.",
+    )
+    mlflow_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "mlflow",
+        description="Folder of the default MLflow store (SQLite database and artifacts).",
+    )
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "TRIAGE_MLFLOW_TRACKING_URI"),
+        description="MLflow tracking server or store; default: the SQLite store in mlflow_dir.",
+    )
+    promotion_f1_margin: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="How much lower a candidate's macro-F1 per head may be than the champion's.",
+    )
+    promotion_max_ece: float = Field(
+        default=0.03,
+        gt=0.0,
+        le=1.0,
+        description="Highest expected calibration error per head a promoted model may have.",
+    )
+    promotion_ece_min_rows: int = Field(
+        default=500,
+        ge=0,
+        description="Smallest calibration set whose ECE is gated (smaller sets are too noisy).",
+    )
+    actor: str | None = Field(
+        default=None, description="Who is acting, recorded on promotions (default: OS user)."
+    )
 
     @property
     def train_path(self) -> Path:

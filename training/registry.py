@@ -1,0 +1,447 @@
+"""The model registry: versions, the `@champion` alias, gated promotion, rollback, history.
+
+Every alias move is written twice: as tags on the version it lands on (who, when, why,
+forced or not, failed figures) and as an entry in the registered model's history (tags
+`history.000001`, ...), which `triage models history` lists and `triage rollback` reads.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import math
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from model.artifact import load_triager
+from model.classifier import HEADS
+from model.engine import Triager
+from model.errors import PromotionRefusedError, RegistryError
+from model.rules import RedFlagRules
+from training.calibration_sets import CalibrationSet
+from training.evaluate import evaluate
+from training.tracking import REGISTERED_MODEL, flatten_metrics
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+_HISTORY_PREFIX = "history."
+_TOLERANCE = 1e-9  # figures equal up to float noise count as equal
+
+
+def actor_name(configured: str | None = None) -> str:
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+# ---- versions and aliases -------------------------------------------------------------------
+
+
+def all_versions(client: Any) -> list[Any]:
+    """Every version of the registered model, newest first (empty before the first train)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_registered_model(REGISTERED_MODEL)
+    except MlflowException:
+        return []
+    versions = client.search_model_versions(f"name='{REGISTERED_MODEL}'")
+    return sorted(versions, key=lambda v: int(v.version), reverse=True)
+
+
+def get_version(client: Any, version: str) -> Any:
+    from mlflow.exceptions import MlflowException
+
+    number = version.removeprefix("v")
+    if not number.isdigit():
+        raise RegistryError(f"{version!r} is not a version number")
+    try:
+        return client.get_model_version(REGISTERED_MODEL, number)
+    except MlflowException as exc:
+        raise RegistryError(f"{REGISTERED_MODEL} has no version {number}") from exc
+
+
+def alias_version(client: Any, alias: str) -> Any | None:
+    """The version an alias points at, or None when the alias is not set."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version_by_alias(REGISTERED_MODEL, alias)
+    except MlflowException:
+        return None
+
+
+def aliases_by_version(client: Any) -> dict[str, list[str]]:
+    try:
+        model = client.get_registered_model(REGISTERED_MODEL)
+    except Exception:
+        return {}
+    result: dict[str, list[str]] = {}
+    for alias, version in (model.aliases or {}).items():
+        result.setdefault(str(version), []).append(alias)
+    return result
+
+
+def download_version(client: Any, version: str, cache_dir: Path) -> Path:
+    """The joblib artifact of a version, downloaded once into `cache_dir/<version>/`."""
+    import mlflow.artifacts
+
+    target = cache_dir / str(version)
+    found = sorted(target.glob("**/artifacts/*.joblib"))
+    if found:
+        return found[0]
+    staging = cache_dir / f".{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    mlflow.artifacts.download_artifacts(
+        artifact_uri=f"models:/{REGISTERED_MODEL}/{version}", dst_path=str(staging)
+    )
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)  # a download cut short never looks complete
+    found = sorted(target.glob("**/artifacts/*.joblib"))
+    if not found:
+        raise RegistryError(f"version {version} has no triage model artifact")
+    return found[0]
+
+
+def load_version(
+    client: Any, version: str, cache_dir: Path, rules: RedFlagRules | None = None
+) -> Triager:
+    return load_triager(download_version(client, version, cache_dir), rules=rules)
+
+
+# ---- history --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    seq: int
+    at: str
+    action: str  # promote, force_promote, first_champion, rollback, challenger
+    alias: str
+    version: str
+    previous: str | None
+    actor: str
+    reason: str | None = None
+    failed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def history(client: Any) -> list[HistoryEntry]:
+    try:
+        tags = client.get_registered_model(REGISTERED_MODEL).tags
+    except Exception:
+        return []
+    entries = [
+        HistoryEntry(**json.loads(value))
+        for key, value in tags.items()
+        if key.startswith(_HISTORY_PREFIX)
+    ]
+    return sorted(entries, key=lambda e: e.seq)
+
+
+def _record_move(
+    client: Any,
+    *,
+    action: str,
+    alias: str,
+    version: str,
+    previous: str | None,
+    actor: str,
+    reason: str | None = None,
+    failed: Sequence[str] = (),
+) -> HistoryEntry:
+    """Move `alias` to `version` and write the move to the history and the version's tags."""
+    past = history(client)
+    entry = HistoryEntry(
+        seq=(past[-1].seq + 1) if past else 1,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        action=action,
+        alias=alias,
+        version=str(version),
+        previous=previous,
+        actor=actor,
+        reason=reason,
+        failed=list(failed),
+    )
+    client.set_registered_model_alias(REGISTERED_MODEL, alias, str(version))
+    client.set_registered_model_tag(
+        REGISTERED_MODEL, f"{_HISTORY_PREFIX}{entry.seq:06d}", entry.to_json()
+    )
+    tags = {
+        f"{alias}.at": entry.at,
+        f"{alias}.by": actor,
+        f"{alias}.action": action,
+        f"{alias}.reason": reason or "",
+        f"{alias}.forced": str(action == "force_promote").lower(),
+        f"{alias}.failed_gates": "; ".join(failed),
+    }
+    for key, value in tags.items():
+        client.set_model_version_tag(REGISTERED_MODEL, str(version), key, value)
+    return entry
+
+
+def champion_chain(entries: Sequence[HistoryEntry]) -> list[str]:
+    """The champions in order, with rolled-back ones removed: the last is the current one."""
+    chain: list[str] = []
+    for entry in entries:
+        if entry.alias != CHAMPION:
+            continue
+        if entry.action == "rollback":
+            if chain:
+                chain.pop()
+        else:
+            chain.append(entry.version)
+    return chain
+
+
+# ---- gates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GateCheck:
+    calibration_set: str
+    figure: str
+    candidate: float | None
+    champion: float | None
+    limit: str
+    passed: bool
+
+    def describe(self) -> str:
+        def show(value: float | None) -> str:
+            return "n/a" if value is None else f"{value:.4f}"
+
+        return (
+            f"{self.calibration_set}: {self.figure} {show(self.candidate)} "
+            f"(champion {show(self.champion)}; must be {self.limit})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GateReport:
+    checks: list[GateCheck]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def failures(self) -> list[str]:
+        return [check.describe() for check in self.checks if not check.passed]
+
+
+def _number(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def check_gates(
+    candidate: Mapping[str, Mapping[str, Any]],
+    champion: Mapping[str, Mapping[str, Any]] | None,
+    *,
+    f1_margin: float,
+    max_ece: float,
+    ece_min_rows: int = 0,
+) -> GateReport:
+    """Compare evaluation reports (per calibration set) of a candidate and the champion.
+
+    Gates per set: combined red recall not lower; model macro-F1 per head not lower by more
+    than `f1_margin`; model ECE per head at most `max_ece` on sets of at least `ece_min_rows`
+    rows (on a few hundred rows ECE's sampling noise alone exceeds a bound of 0.03). Without
+    a champion only the ECE bound applies.
+    """
+    checks: list[GateCheck] = []
+    for set_name, report in candidate.items():
+        base = champion.get(set_name) if champion else None
+        if base is not None:
+            ours = _number(report["combined"]["red_recall"])
+            theirs = _number(base["combined"]["red_recall"])
+            checks.append(
+                GateCheck(
+                    set_name,
+                    "red recall",
+                    ours,
+                    theirs,
+                    "not lower",
+                    theirs is None or (ours is not None and ours >= theirs - _TOLERANCE),
+                )
+            )
+            for head in HEADS:
+                ours = _number(report["model"][head]["macro_f1"])
+                theirs = _number(base["model"][head]["macro_f1"])
+                assert ours is not None and theirs is not None
+                checks.append(
+                    GateCheck(
+                        set_name,
+                        f"{head} macro-F1",
+                        ours,
+                        theirs,
+                        f">= champion - {f1_margin:g}",
+                        ours >= theirs - f1_margin - _TOLERANCE,
+                    )
+                )
+        if report["dataset"]["rows"] < ece_min_rows:
+            continue
+        for head in HEADS:
+            ece = _number(report["model"][head]["ece"])
+            checks.append(
+                GateCheck(
+                    set_name,
+                    f"{head} ECE",
+                    ece,
+                    _number(base["model"][head]["ece"]) if base else None,
+                    f"<= {max_ece:g}",
+                    ece is not None and ece <= max_ece + _TOLERANCE,
+                )
+            )
+    return GateReport(checks)
+
+
+def evaluate_on_sets(triager: Triager, sets: Sequence[CalibrationSet]) -> dict[str, Any]:
+    return {cal.record.name: evaluate(triager, cal.dataset) for cal in sets}
+
+
+def backfill_run_metrics(client: Any, version: Any, reports: Mapping[str, Any]) -> list[str]:
+    """Log figures on sets registered after a version's run, so comparisons have no gaps."""
+    from mlflow.entities import Metric
+
+    if not version.run_id:
+        return []
+    logged = client.get_run(version.run_id).data.metrics
+    filled = []
+    for set_name, report in reports.items():
+        if f"{set_name}/model/category/macro_f1" in logged:
+            continue
+        stamp = int(datetime.now(UTC).timestamp() * 1000)
+        metrics = [
+            Metric(key, value, stamp, 0) for key, value in flatten_metrics(report, set_name).items()
+        ]
+        client.log_batch(version.run_id, metrics=metrics)
+        filled.append(set_name)
+    return filled
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionOutcome:
+    version: str
+    previous: str | None
+    promoted: bool
+    gates: GateReport
+    entry: HistoryEntry | None
+
+
+def promote(
+    client: Any,
+    *,
+    version: str | None,
+    sets: Sequence[CalibrationSet],
+    cache_dir: Path,
+    f1_margin: float,
+    max_ece: float,
+    ece_min_rows: int,
+    actor: str,
+    force: bool = False,
+    reason: str | None = None,
+) -> PromotionOutcome:
+    """Move `@champion` to `version` (default: the newest) if it passes the gates.
+
+    Both models are evaluated now, on the same registered calibration sets. A failed gate
+    raises `PromotionRefusedError` unless `force` (which needs a `reason`, recorded with the
+    failed figures).
+    """
+    if force and not (reason and reason.strip()):
+        raise RegistryError("--force needs --reason TEXT saying why the gates are overridden")
+    versions = all_versions(client)
+    if not versions:
+        raise RegistryError("no model versions yet: run `triage train` first")
+    candidate = get_version(client, version) if version else versions[0]
+    number = str(candidate.version)
+    current = alias_version(client, CHAMPION)
+    if current is not None and str(current.version) == number:
+        raise RegistryError(f"version {number} is already the champion")
+    rules = RedFlagRules()
+    candidate_reports = evaluate_on_sets(load_version(client, number, cache_dir, rules), sets)
+    champion_reports = (
+        evaluate_on_sets(load_version(client, str(current.version), cache_dir, rules), sets)
+        if current is not None
+        else None
+    )
+    backfill_run_metrics(client, candidate, candidate_reports)
+    if current is not None and champion_reports is not None:
+        backfill_run_metrics(client, current, champion_reports)
+    gates = check_gates(
+        candidate_reports,
+        champion_reports,
+        f1_margin=f1_margin,
+        max_ece=max_ece,
+        ece_min_rows=ece_min_rows,
+    )
+    previous = str(current.version) if current is not None else None
+    if not gates.passed and not force:
+        return PromotionOutcome(number, previous, False, gates, None)
+    if current is None:
+        action = "first_champion" if gates.passed else "force_promote"
+    else:
+        action = "promote" if gates.passed else "force_promote"
+    entry = _record_move(
+        client,
+        action=action,
+        alias=CHAMPION,
+        version=number,
+        previous=previous,
+        actor=actor,
+        reason=reason,
+        failed=gates.failures,
+    )
+    return PromotionOutcome(number, previous, True, gates, entry)
+
+
+def require_promoted(outcome: PromotionOutcome) -> PromotionOutcome:
+    if not outcome.promoted:
+        raise PromotionRefusedError(outcome.version, outcome.gates.failures)
+    return outcome
+
+
+def rollback(client: Any, *, actor: str, reason: str | None = None) -> HistoryEntry:
+    """Move `@champion` back to the champion before the current one, in one step."""
+    chain = champion_chain(history(client))
+    current = alias_version(client, CHAMPION)
+    if current is None:
+        raise RegistryError("there is no champion to roll back")
+    if len(chain) < 2 or chain[-1] != str(current.version):
+        raise RegistryError(
+            f"version {current.version} is the champion but there is no earlier champion "
+            "to return to"
+        )
+    return _record_move(
+        client,
+        action="rollback",
+        alias=CHAMPION,
+        version=chain[-2],
+        previous=chain[-1],
+        actor=actor,
+        reason=reason,
+    )
+
+
+def set_challenger(client: Any, version: str, *, actor: str, reason: str) -> HistoryEntry:
+    current = alias_version(client, CHALLENGER)
+    return _record_move(
+        client,
+        action="challenger",
+        alias=CHALLENGER,
+        version=version,
+        previous=str(current.version) if current is not None else None,
+        actor=actor,
+        reason=reason,
+    )
