@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
 
-run: setup ## main job: train the default model if none exists, then classify a sample
+run: setup ## main job: train the default model if none exists, migrate the database, serve
 	$(BIN)/triage train --if-missing
+	$(BIN)/triage serve
+
+classify: setup ## classify a sample text on the command line
 	$(BIN)/triage classify $(SAMPLE) --source trustpilot --rating 1
 
 train: setup ## (re)train the default model on data/

@@ -66,8 +66,16 @@ def connect(settings: Settings | None = None) -> Any:
         store.artifact_root.mkdir(parents=True, exist_ok=True)
     # The SQLite store logs every schema migration on first use; users need none of it.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # MLflow also writes these URIs into os.environ, where later settings in this process
+    # would read them as the user's choice; its own module-level URI is what runs use.
+    saved = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     mlflow.set_tracking_uri(store.tracking_uri)
     mlflow.set_registry_uri(store.tracking_uri)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     client = MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
     if client.get_experiment_by_name(EXPERIMENT) is None:
         location = store.artifact_root.as_uri() if store.artifact_root is not None else None

@@ -309,12 +309,12 @@ def info(model: ModelOption = None) -> None:
 @app.command()
 def retrain(
     corrections: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            help="Reviewers' confirmed and corrected labels: a labelled CSV or JSON Lines file "
-            "(the service's corrections export has this format)."
+            help="Reviewers' confirmed and corrected labels as a labelled CSV or JSON Lines file "
+            "(default: exported now from the service database, TRIAGE_DATABASE_URL)."
         ),
-    ],
+    ] = None,
     data: Annotated[
         Path | None, typer.Option(help="Base training file (default data/train.csv).")
     ] = None,
@@ -347,6 +347,12 @@ def retrain(
     settings = get_settings()
     client = _client()
     base = load_labelled(data or settings.train_path)
+    if corrections is None:
+        corrections = settings.mlflow_dir.parent / "corrections.csv"
+        count = _export_corrections(corrections)
+        _echo_err(f"exported {count} reviewed item(s) from the service database to {corrections}")
+        if count == 0:
+            raise InvalidInputError("the service database holds no reviewed items yet")
     fixes = load_labelled(corrections, name="corrections")
     sets = load_sets(client, settings.calibration_path)
     merged, report = merge_corrections(base, fixes, [cal.dataset for cal in sets])
@@ -572,6 +578,162 @@ def compare(
     for set_name in set_names(columns):
         typer.echo(f"\nCalibration set {set_name!r}")
         typer.echo(format_table(comparison_table(columns, set_name)))
+
+
+db_app = typer.Typer(help="The service database (SQLite by default, PostgreSQL via URL).")
+keys_app = typer.Typer(help="API keys of the service.")
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the service database (TRIAGE_DATABASE_URL) to the latest schema."""
+    from service.db import migrate
+
+    url = get_settings().database_url
+    migrate(url)
+    typer.echo(f"database at {_safe_url(url)} is at the latest schema")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default TRIAGE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default TRIAGE_PORT, 8000).")] = None,
+) -> None:
+    """Migrate the database, then start the escalation service (API docs at /docs)."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.auth import list_keys
+    from service.db import make_engine, migrate, session_factory, transaction
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        has_keys = any(k.revoked_at is None for k in list_keys(session=session))
+    engine.dispose()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    _echo_err(
+        f"review-triage service on http://{bind_host}:{bind_port} (API docs: "
+        f"http://{bind_host}:{bind_port}/docs); database {_safe_url(settings.database_url)}"
+    )
+    if not has_keys and settings.bootstrap_admin_key is None:
+        _echo_err(
+            "No API keys yet. In another terminal: .venv/bin/triage keys create --role admin "
+            "(or helpdesk / reviewer); send it as 'Authorization: Bearer KEY'."
+        )
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="helpdesk, reviewer or admin.")],
+    name: Annotated[str | None, typer.Option(help="Who or what uses the key.")] = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from service.auth import create_key
+    from service.db import make_engine, migrate, session_factory, transaction
+    from service.enums import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise InvalidInputError(
+            f"role must be one of {[r.value for r in Role]}, got {role!r}"
+        ) from None
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        created = create_key(session=session, role=chosen, name=name or f"{chosen.value}-key")
+    engine.dispose()
+    _echo_err(f"API key {created.id} ({created.role.value}, {created.name}); shown only now:")
+    typer.echo(created.key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (never the keys themselves)."""
+    from service.auth import list_keys
+    from service.db import make_engine, migrate, session_factory, transaction
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        for key in list_keys(session=session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.id:>4}  {key.role:<9} {key.prefix}...  {key.name}  {state}")
+    engine.dispose()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")]) -> None:
+    """Revoke an API key."""
+    from service.auth import revoke_key
+    from service.db import make_engine, migrate, session_factory, transaction
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        revoke_key(session=session, key_id=key_id)
+    engine.dispose()
+    typer.echo(f"API key {key_id} revoked")
+
+
+@app.command("escalate-overdue")
+def escalate_overdue_command() -> None:
+    """Escalate every overdue item one level (for cron; the service also does it itself)."""
+    from service.app import build_runtime
+    from service.db import migrate
+    from service.flows import escalate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    runtime = build_runtime(settings.model_copy(update={"model_source": "none"}))
+    runtime.notifier.start()
+    moved = escalate(runtime)
+    runtime.notifier.stop()
+    runtime.engine.dispose()
+    typer.echo(f"escalated {len(moved)} overdue item(s)" + (f": {moved}" if moved else ""))
+
+
+@app.command("export-corrections")
+def export_corrections(
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+) -> None:
+    """Write every human-confirmed or corrected label (latest per item) as a labelled CSV."""
+    count = _export_corrections(output)
+    typer.echo(f"{count} reviewed item(s) written to {output}")
+
+
+def _export_corrections(output: Path) -> int:
+    import csv
+
+    from service.db import make_engine, migrate, session_factory, transaction
+    from service.workflow import CORRECTION_COLUMNS, corrections_rows
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(session_factory(engine)) as session:
+        rows = corrections_rows(session=session)
+    engine.dispose()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(CORRECTION_COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,41 @@ class Settings(BaseSettings):
     actor: str | None = Field(
         default=None, description="Who is acting, recorded on promotions (default: OS user)."
     )
+
+    # ---- the escalation service ----
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'triage.db'}",
+        description="SQLAlchemy URL of the service database (PostgreSQL: postgresql+psycopg://...).",
+    )
+    model_source: str = Field(
+        default="auto",
+        pattern="^(auto|champion|file|none)$",
+        description="Where the service loads its model: champion (models:/review-triage@champion), "
+        "file (model_path), auto (the champion if the store has one, else the file), or none "
+        "(rules only).",
+    )
+    routing_policy: Path | None = Field(
+        default=None, description="Routing policy JSON (default: service/routing_policy.json)."
+    )
+    batch_limit: int = Field(default=1000, gt=0, le=100_000, description="Most items per batch.")
+    page_limit: int = Field(default=200, gt=0, description="Most items per page of a listing.")
+    bootstrap_admin_key: SecretStr | None = Field(
+        default=None, description="Seeds this admin key when the database has no keys."
+    )
+    escalation_interval_seconds: float = Field(
+        default=60.0, ge=0.0, description="How often the service escalates overdue items; 0: never."
+    )
+    webhook_url: str | None = Field(default=None, description="Where notifications are POSTed.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key that signs every webhook body."
+    )
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(
+        default=1.0, ge=0.0, description="First retry delay; doubles per attempt."
+    )
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    host: str = Field(default="127.0.0.1", description="Address `triage serve` listens on.")
+    port: int = Field(default=8000, gt=0, lt=65536)
 
     @property
     def train_path(self) -> Path:

@@ -1,0 +1,1 @@
+"""HTTP routers, thin: parse, authorise, call one service function, shape the response."""

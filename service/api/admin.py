@@ -1,0 +1,75 @@
+"""The model, API keys and the routing policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from service.auth import create_key, list_keys, revoke_key
+from service.db import transaction
+from service.deps import Admin, Reader, RuntimeDep
+from service.enums import Role
+from service.errors import BadGatewayError
+
+router = APIRouter(prefix="/v1", tags=["admin"])
+
+
+@router.get("/model")
+def model_info(runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
+    """The loaded model: source, registry version, model and rules versions, thresholds."""
+    return runtime.holder.state.describe()
+
+
+@router.post("/model/reload")
+async def model_reload(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    """Load the model again (e.g. after a promotion) and swap it in atomically."""
+    state = await run_in_threadpool(runtime.holder.load)
+    if state.error and not state.degraded:
+        # The new model did not load; the old one keeps serving. Say so with an error status.
+        raise BadGatewayError(f"reload failed: {state.error}", model=state.describe())
+    return state.describe()
+
+
+class KeyIn(BaseModel):
+    role: Role
+    name: str = Field(min_length=1, max_length=128)
+
+
+@router.post("/keys", status_code=201)
+def new_key(body: KeyIn, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    """Create an API key; the key is in this response only."""
+    with transaction(runtime.factory) as session:
+        created = create_key(session=session, role=body.role, name=body.name)
+    return {"id": created.id, "name": created.name, "role": created.role, "key": created.key}
+
+
+@router.get("/keys")
+def keys(runtime: RuntimeDep, _: Admin) -> list[dict[str, Any]]:
+    with transaction(runtime.factory) as session:
+        return [
+            {
+                "id": k.id,
+                "name": k.name,
+                "role": k.role,
+                "prefix": k.prefix,
+                "created_at": k.created_at,
+                "revoked_at": k.revoked_at,
+            }
+            for k in list_keys(session=session)
+        ]
+
+
+@router.delete("/keys/{key_id}")
+def revoke(key_id: int, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    with transaction(runtime.factory) as session:
+        record = revoke_key(session=session, key_id=key_id)
+        return {"id": record.id, "revoked_at": record.revoked_at}
+
+
+@router.get("/policy")
+def policy(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    """The routing policy in force."""
+    return runtime.policy.model_dump(mode="json")

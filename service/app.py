@@ -1,0 +1,154 @@
+"""The FastAPI application: start-up (database, model, policy, notifier, escalation loop),
+error handling with one body shape, and the routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from model.errors import InvalidInputError, TriageError
+from service import flows
+from service.api import admin, classify, health, items, metrics
+from service.auth import seed_bootstrap_key
+from service.db import make_engine, session_factory, transaction
+from service.errors import ServiceError
+from service.model_holder import ModelHolder
+from service.routing import load_policy
+from service.runtime import Runtime
+from service.webhooks import Notifier
+from triage.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1"
+
+
+def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> Runtime:
+    """Open the database, load the policy and the model; nothing here needs a request."""
+    policy = load_policy(settings.routing_policy)  # an invalid policy refuses to start
+    engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
+    if settings.bootstrap_admin_key is not None:
+        with transaction(factory) as session:
+            seed_bootstrap_key(session=session, key=settings.bootstrap_admin_key.get_secret_value())
+    holder = holder or ModelHolder(settings)
+    holder.load()
+    notifier = Notifier(
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        factory=factory,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_seconds=settings.webhook_backoff_seconds,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
+    return Runtime(settings, engine, factory, holder, policy, notifier)
+
+
+async def _escalation_loop(runtime: Runtime) -> None:
+    interval = runtime.settings.escalation_interval_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            moved = await run_in_threadpool(flows.escalate, runtime)
+            if moved:
+                log.info("escalated %d overdue item(s)", len(moved))
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("escalation round failed")
+
+
+def _error_body(name: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"error": name, "detail": detail, **extra}
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return JSONResponse(
+            _error_body(type(exc).__name__, exc.detail, **exc.extra), status_code=exc.status_code
+        )
+
+    @app.exception_handler(InvalidInputError)
+    async def invalid_input(_: Request, exc: InvalidInputError) -> JSONResponse:
+        return JSONResponse(_error_body("InvalidInputError", str(exc)), status_code=422)
+
+    @app.exception_handler(TriageError)
+    async def triage_error(_: Request, exc: TriageError) -> JSONResponse:
+        return JSONResponse(_error_body(type(exc).__name__, str(exc)), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {400: "MalformedBody", 404: "NotFound", 405: "MethodNotAllowed"}
+        detail = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "the request body could not be read: send UTF-8 encoded JSON"
+        return JSONResponse(
+            _error_body(names.get(exc.status_code, "HTTPError"), detail),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                _error_body("MalformedJSON", "the request body is not valid JSON"), status_code=400
+            )
+        problems = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in errors
+        ]
+        detail = "; ".join(
+            f"{'.'.join(map(str, p['loc'][1:] or p['loc']))}: {p['msg']}" for p in problems
+        )
+        return JSONResponse(
+            _error_body("ValidationError", detail, errors=problems), status_code=422
+        )
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        current: Runtime = (
+            runtime if runtime is not None else await run_in_threadpool(build_runtime, settings)
+        )
+        app.state.runtime = current
+        current.notifier.start()
+        loop = (
+            asyncio.create_task(_escalation_loop(current))
+            if current.settings.escalation_interval_seconds > 0
+            else None
+        )
+        try:
+            yield
+        finally:
+            if loop is not None:
+                loop.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop
+            await run_in_threadpool(current.notifier.stop)
+            if runtime is None:
+                current.engine.dispose()
+
+    app = FastAPI(
+        title="review-triage",
+        version=API_VERSION,
+        description="Classify B2B customer feedback, route it to an owner with a response "
+        "rule and a due time, and hold red and uncertain items for a human.",
+        lifespan=lifespan,
+    )
+    add_exception_handlers(app)
+    for module in (classify, items, metrics, admin, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,47 @@
+"""FastAPI dependencies: the runtime, the caller's API key and role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from service.auth import Principal, authenticate, authorize
+from service.db import transaction
+from service.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _principal(
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    key = x_api_key
+    if key is None and authorization and authorization.lower().startswith("bearer "):
+        key = authorization[7:].strip()
+    with transaction(runtime.factory) as session:
+        return authenticate(session=session, key=key)
+
+
+def require(permission: str) -> object:
+    """A dependency that authenticates the caller and checks the role allows `permission`."""
+
+    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        authorize(principal, permission)
+        return principal
+
+    return Depends(check)
+
+
+Reader = Annotated[Principal, require("read")]
+Classifier = Annotated[Principal, require("classify")]
+Reviewer = Annotated[Principal, require("review")]
+Admin = Annotated[Principal, require("admin")]

@@ -1,0 +1,55 @@
+"""The service's vocabularies (DOMAIN.md): owners, response rules, statuses, roles, event kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Owner(StrEnum):
+    MARKETING = "marketing"
+    SUPPORT = "support"
+    SALES = "sales"
+    OPERATIONS = "operations"
+    LEADERSHIP = "leadership"
+
+
+class ResponseRule(StrEnum):
+    PUBLIC_REPLY = "public_reply"
+    PRIVATE_OUTREACH = "private_outreach"
+    EVIDENCE_COLLECTION = "evidence_collection"
+    NO_PUBLIC_REPLY_UNTIL_REVIEWED = "no_public_reply_until_reviewed"
+
+
+class ItemStatus(StrEnum):
+    NEW = "new"
+    NEEDS_REVIEW = "needs_review"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+OPEN_STATUSES = (ItemStatus.NEEDS_REVIEW, ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED)
+UNACKNOWLEDGED_STATUSES = (ItemStatus.NEEDS_REVIEW, ItemStatus.ROUTED)
+
+
+class Role(StrEnum):
+    HELPDESK = "helpdesk"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+class EventKind(StrEnum):
+    CLASSIFIED = "classified"
+    REVIEWED = "reviewed"
+    ROUTED = "routed"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+    ESCALATED = "escalated"
+
+
+class ActorType(StrEnum):
+    SYSTEM = "system"
+    MODEL = "model"
+    HUMAN = "human"

@@ -1,0 +1,120 @@
+"""Multi-step side effects around the workflow: store then notify, escalate then notify."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from model.labels import Severity
+from service.db import transaction
+from service.runtime import Runtime
+from service.schemas import ClassifyResult, ItemIn, ItemPublic, ReviewIn
+from service.tables import Item
+from service.webhooks import Notification
+from service.workflow import (
+    Actor,
+    Rejected,
+    Stored,
+    classify_and_store,
+    escalate_overdue,
+    get_item,
+    is_duplicate_race,
+    item_public,
+    review_item,
+)
+
+
+def _red_notifications(items: Sequence[Item]) -> list[Notification]:
+    """One `red_item` notification per red item, tied to its classification event."""
+    return [
+        Notification(
+            kind="red_item",
+            item_id=item.id,
+            event_id=item.events[0].id,
+            item=ItemPublic.model_validate(item_public(item)).model_dump(mode="json"),
+        )
+        for item in items
+        if item.severity == Severity.RED.value
+    ]
+
+
+def classify(
+    runtime: Runtime, items: Sequence[ItemIn], actor: Actor
+) -> list[ClassifyResult | Rejected]:
+    """Classify and store `items` in one committed transaction, then notify red ones."""
+    from sqlalchemy.exc import IntegrityError
+
+    triager = runtime.holder.triager  # this request keeps this model even if a reload swaps it
+    for attempt in (1, 2):
+        try:
+            with transaction(runtime.factory) as session:
+                outcomes = classify_and_store(
+                    session=session,
+                    triager=triager,
+                    policy=runtime.policy,
+                    items=items,
+                    actor=actor,
+                    max_chars=runtime.settings.max_text_chars,
+                )
+                results: list[ClassifyResult | Rejected] = [
+                    ClassifyResult.model_validate(item_public(o.item) | {"duplicate": o.duplicate})
+                    if isinstance(o, Stored)
+                    else o
+                    for o in outcomes
+                ]
+                created = [o.item for o in outcomes if isinstance(o, Stored) and not o.duplicate]
+                notifications = _red_notifications(created)
+            break
+        except IntegrityError as exc:
+            # Another request stored the same (source, external_id) first: take its item.
+            if attempt == 2 or not is_duplicate_race(exc):
+                raise
+    for notification in notifications:
+        runtime.notifier.notify(notification)
+    return results
+
+
+def review(runtime: Runtime, item_id: int, body: ReviewIn, actor: Actor) -> ItemPublic:
+    """Store a review; a correction that makes an item red notifies like a new red item."""
+    with transaction(runtime.factory) as session:
+        before = get_item(session=session, item_id=item_id).severity
+        item = review_item(
+            session=session, item_id=item_id, review=body, actor=actor, policy=runtime.policy
+        )
+        result = ItemPublic.model_validate(item_public(item))
+        reviewed = next(e for e in reversed(item.events) if e.kind == "reviewed")
+        notifications = (
+            [
+                Notification(
+                    kind="red_item",
+                    item_id=item.id,
+                    event_id=reviewed.id,
+                    item=result.model_dump(mode="json"),
+                    event=dict(reviewed.data),
+                )
+            ]
+            if before != Severity.RED.value and item.severity == Severity.RED.value
+            else []
+        )
+    for notification in notifications:
+        runtime.notifier.notify(notification)
+    return result
+
+
+def escalate(runtime: Runtime) -> list[int]:
+    """Escalate every overdue item one level, commit, then notify; returns the item ids."""
+    with transaction(runtime.factory) as session:
+        moved = escalate_overdue(session=session, policy=runtime.policy)
+        notifications = [
+            Notification(
+                kind="escalation",
+                item_id=item.id,
+                event_id=item.events[-1].id,
+                item=ItemPublic.model_validate(item_public(item)).model_dump(mode="json"),
+                event=dict(item.events[-1].data),
+            )
+            for item in moved
+        ]
+        ids = [item.id for item in moved]
+    for notification in notifications:
+        runtime.notifier.notify(notification)
+    return ids

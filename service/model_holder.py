@@ -1,0 +1,194 @@
+"""The service's model: loaded once at start-up, swapped atomically on reload.
+
+Sources (`TRIAGE_MODEL_SOURCE`): `champion` loads `models:/review-triage@champion` from the
+MLflow store (its artifact is downloaded once into the store's cache folder); `file` loads
+`TRIAGE_MODEL_PATH`; `auto` (default) takes the champion when the store has one, else the
+file. When nothing can be loaded the service still runs on the rules alone: every item goes
+to a human with the reason `model_unavailable`, and /readyz says degraded. A reload that finds
+nothing loadable keeps serving the model already loaded and reports why in `error`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from model.artifact import load_triager
+from model.engine import Triager
+from model.errors import TriageError
+from model.rules import RULES_VERSION, RedFlagRules
+from triage.settings import Settings
+
+REGISTERED_MODEL = "review-triage"
+CHAMPION_ALIAS = "champion"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelState:
+    """What is loaded, from where, and why not if nothing is."""
+
+    triager: Triager
+    source: str  # champion, file, none
+    location: str | None
+    registry_version: str | None
+    loaded_at: datetime
+    error: str | None
+
+    @property
+    def degraded(self) -> bool:
+        return self.triager.classifier is None
+
+    def describe(self) -> dict[str, object]:
+        manifest = self.triager.manifest
+        return {
+            "loaded": not self.degraded,
+            "source": self.source,
+            "location": self.location,
+            "registry_version": self.registry_version,
+            "model_version": manifest.model_version if manifest else None,
+            "rules_version": RULES_VERSION,
+            "created_at": manifest.created_at if manifest else None,
+            "family": manifest.config.get("family") if manifest else None,
+            "thresholds": manifest.thresholds if manifest else None,
+            "training_data": (
+                {"name": manifest.training_data.name, "rows": manifest.training_data.rows}
+                if manifest
+                else None
+            ),
+            "loaded_at": self.loaded_at.isoformat(),
+            "error": self.error,
+        }
+
+
+def _tracking_uri(settings: Settings) -> str | None:
+    """The store to look in, or None when the default store was never created."""
+    if settings.mlflow_tracking_uri:
+        return settings.mlflow_tracking_uri
+    database = settings.mlflow_dir / "mlflow.db"
+    return f"sqlite:///{database.resolve()}" if database.is_file() else None
+
+
+def _champion_artifact(settings: Settings) -> tuple[Path, str] | None:
+    """Download (once) the champion's joblib artifact; None when there is no champion."""
+    uri = _tracking_uri(settings)
+    if uri is None:
+        return None
+    import mlflow.artifacts
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    try:
+        version = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+    except MlflowException:
+        return None
+    number = str(version.version)
+    cache = settings.mlflow_dir / "cache"
+    target = cache / number
+    found = sorted(target.glob("**/artifacts/*.joblib"))
+    if not found:
+        # A staging folder of its own: several workers may start (and download) at once.
+        staging = cache / f".{number}.{uuid.uuid4().hex}.partial"
+        staging.mkdir(parents=True)
+        try:
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{REGISTERED_MODEL}/{number}",
+                dst_path=str(staging),
+                tracking_uri=uri,
+            )
+            try:
+                staging.rename(target)  # atomic; refused when another worker got there first
+            except OSError:
+                if not sorted(target.glob("**/artifacts/*.joblib")):  # a broken leftover
+                    shutil.rmtree(target, ignore_errors=True)
+                    staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        found = sorted(target.glob("**/artifacts/*.joblib"))
+    if not found:
+        raise TriageError(f"{REGISTERED_MODEL} version {number} has no triage model artifact")
+    return found[0], number
+
+
+class ModelHolder:
+    """Holds the current model; `reload` builds the new one first, then swaps the reference,
+    so requests already running finish on the model they started with."""
+
+    def __init__(self, settings: Settings, rules: RedFlagRules | None = None) -> None:
+        self._settings = settings
+        self._rules = rules
+        self._lock = threading.Lock()
+        self._state: ModelState | None = None
+
+    @property
+    def rules(self) -> RedFlagRules:
+        if self._rules is None:
+            self._rules = RedFlagRules()
+        return self._rules
+
+    @property
+    def state(self) -> ModelState:
+        if self._state is None:
+            raise RuntimeError("the model has not been loaded yet")
+        return self._state
+
+    @property
+    def triager(self) -> Triager:
+        return self.state.triager
+
+    def _load(self) -> ModelState:
+        source = self._settings.model_source
+        now = datetime.now(UTC)
+        errors: list[str] = []
+        if source in ("champion", "auto"):
+            try:
+                found = _champion_artifact(self._settings)
+            except Exception as exc:
+                found = None
+                errors.append(f"champion: {exc}")
+            if found is not None:
+                path, number = found
+                try:
+                    triager = load_triager(path, rules=self.rules)
+                    return ModelState(triager, "champion", str(path), number, now, None)
+                except Exception as exc:  # any unreadable model: the service still starts
+                    errors.append(f"champion version {number}: {exc}")
+            elif source == "champion" and not errors:
+                errors.append(f"the MLflow store has no {REGISTERED_MODEL}@{CHAMPION_ALIAS}")
+        if source in ("file", "auto"):
+            try:
+                triager = load_triager(self._settings.model_path, rules=self.rules)
+                return ModelState(triager, "file", str(self._settings.model_path), None, now, None)
+            except Exception as exc:  # any unreadable model: the service still starts
+                errors.append(f"file: {exc}")
+        rules_only = Triager(classifier=None, thresholds=None, manifest=None, rules=self.rules)
+        error = "; ".join(errors) or "no model source"
+        return ModelState(rules_only, "none", None, None, now, error)
+
+    def load(self) -> ModelState:
+        """Load from the configured source and swap it in (one assignment: requests that
+        already took `triager` keep it). When nothing can be loaded, a model loaded before
+        stays in service with the failure in `error`; otherwise the rules run alone."""
+        with self._lock:  # one reload at a time; readers never wait for it
+            state = self._load()
+            current = self._state
+            if state.degraded and current is not None and not current.degraded:
+                log.error("model reload failed, still serving the loaded model: %s", state.error)
+                state = replace(
+                    current,
+                    error=f"reload failed at {state.loaded_at.isoformat()}, still serving the "
+                    f"loaded model: {state.error}",
+                )
+            elif state.degraded and self._settings.model_source != "none":
+                log.warning("no model loaded, running on the rules alone: %s", state.error)
+            elif state.degraded:
+                log.info("model source 'none': running on the rules alone")
+            self._state = state
+            return state

@@ -1,0 +1,170 @@
+"""Database tables (SQLAlchemy 2). Predictions, human reviews and workflow events are append-only:
+an item's current state lives on `items`; how it got there lives in the other tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Item(Base):
+    """One piece of feedback and its current workflow state."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        Index("ix_items_status_due", "status", "due_at"),
+        Index("ix_items_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "<source>\x1f<external_id>" when an external id was given: re-posts find the same row.
+    dedupe_key: Mapped[str | None] = mapped_column(String(600), unique=True)
+    source: Mapped[str | None] = mapped_column(String(64), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(512))
+    text: Mapped[str] = mapped_column(Text)
+    rating: Mapped[int | None]
+    account_id: Mapped[str | None] = mapped_column(String(256), index=True)
+    account_tier: Mapped[str | None] = mapped_column(String(32))
+    author: Mapped[str | None] = mapped_column(String(256))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime | None]  # when the author posted it, if known
+    received_at: Mapped[datetime]
+
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    severity: Mapped[str | None] = mapped_column(String(16), index=True)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decision: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    category_confidence: Mapped[float | None]
+    severity_confidence: Mapped[float | None]
+    # Lower confidence of the two heads (0 without a model): the queue's last sort key.
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    reviewed: Mapped[bool] = mapped_column(default=False)
+    owner: Mapped[str] = mapped_column(String(32), index=True)
+    response_rule: Mapped[str] = mapped_column(String(64))
+    routing_rule: Mapped[str] = mapped_column(String(128))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    model_version: Mapped[str | None] = mapped_column(String(128))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    # Optimistic concurrency: every change bumps it; a write naming an older one gets 409.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    predictions: Mapped[list[Prediction]] = relationship(
+        back_populates="item", order_by="Prediction.id"
+    )
+    reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")
+    events: Mapped[list[Event]] = relationship(back_populates="item", order_by="Event.id")
+
+
+class Prediction(Base):
+    """What the model and the rules proposed for an item (append-only)."""
+
+    __tablename__ = "predictions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    created_at: Mapped[datetime]
+    model_version: Mapped[str | None] = mapped_column(String(128))
+    rules_version: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(32))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    model_severity: Mapped[str | None] = mapped_column(String(16))
+    category_confidence: Mapped[float | None]
+    severity_confidence: Mapped[float | None]
+    probabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    red_flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    decision: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    item: Mapped[Item] = relationship(back_populates="predictions")
+
+
+class Review(Base):
+    """A human's confirmation or correction, kept beside the model's proposal (append-only)."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    prediction_id: Mapped[int | None] = mapped_column(ForeignKey("predictions.id"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    actor_type: Mapped[str] = mapped_column(String(16))  # "human"
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))  # confirm | correct
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    # The proposal beside the human decision: the model's own labels, and the severity the
+    # reviewer was shown (the model's, raised to red by rule hits).
+    model_category: Mapped[str | None] = mapped_column(String(32))
+    model_severity: Mapped[str | None] = mapped_column(String(16))
+    proposed_severity: Mapped[str | None] = mapped_column(String(16))
+    model_version: Mapped[str | None] = mapped_column(String(128))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    item: Mapped[Item] = relationship(back_populates="reviews")
+
+
+class Event(Base):
+    """One step of an item's workflow: classified, reviewed, escalated... (append-only)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    actor_type: Mapped[str] = mapped_column(String(16))  # system | model | human
+    actor: Mapped[str] = mapped_column(String(128))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    item: Mapped[Item] = relationship(back_populates="events")
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 is stored; the key itself is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One delivery attempt of a webhook notification (every attempt is logged)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    created_at: Mapped[datetime]
+    url: Mapped[str] = mapped_column(String(2048))
+    kind: Mapped[str] = mapped_column(String(32))
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    delivered: Mapped[bool]

@@ -1,0 +1,821 @@
+"""The escalation workflow: classify and store, route, review, acknowledge, resolve, dismiss,
+escalate overdue items, and read items and the queue. Keyword-only functions on a session;
+the caller (one request, one CLI command) owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from model.engine import Triager, TriageResult
+from model.errors import InvalidInputError
+from model.labels import Category, Decision, Severity
+from model.records import FeedbackItem, item_from_row
+from service.enums import (
+    UNACKNOWLEDGED_STATUSES,
+    ActorType,
+    EventKind,
+    ItemStatus,
+    Owner,
+)
+from service.errors import ConflictError, NotFoundError
+from service.routing import Route, RoutingFacts, RoutingPolicy, route
+from service.schemas import (
+    DismissIn,
+    EventPublic,
+    ItemDetail,
+    ItemIn,
+    ItemPublic,
+    PredictionPublic,
+    ResolveIn,
+    ReviewAction,
+    ReviewIn,
+    ReviewPublic,
+)
+from service.tables import Event, Item, Prediction, Review
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """A bound in UTC (naive means UTC): SQLite compares stored UTC times as text."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something: a person or system behind an API key, or the service itself."""
+
+    type: ActorType
+    name: str
+
+
+SYSTEM = Actor(ActorType.SYSTEM, "system")
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+def get_item(*, session: Session, item_id: int, history: bool = False) -> Item:
+    query = select(Item).where(Item.id == item_id)
+    if history:
+        query = query.options(
+            selectinload(Item.predictions), selectinload(Item.reviews), selectinload(Item.events)
+        )
+    else:
+        query = query.options(selectinload(Item.predictions))
+    item = session.scalars(query).one_or_none()
+    if item is None:
+        raise NotFoundError(f"no item with id {item_id}")
+    return item
+
+
+def latest_prediction(item: Item) -> Prediction | None:
+    return item.predictions[-1] if item.predictions else None
+
+
+def item_public(item: Item, *, now: datetime | None = None) -> dict[str, Any]:
+    """The public fields of an item, with its latest prediction's probabilities and flags."""
+    now = now or utcnow()
+    prediction = latest_prediction(item)
+    due = _aware(item.due_at)
+    return {
+        "id": item.id,
+        "version": item.version,
+        "status": item.status,
+        "text": item.text,
+        "source": item.source,
+        "external_id": item.external_id,
+        "rating": item.rating,
+        "account_id": item.account_id,
+        "account_tier": item.account_tier,
+        "author": item.author,
+        "language": item.language,
+        "created_at": _aware(item.created_at) if item.created_at else None,
+        "received_at": _aware(item.received_at),
+        "category": item.category,
+        "severity": item.severity,
+        "category_confidence": item.category_confidence,
+        "severity_confidence": item.severity_confidence,
+        "probabilities": prediction.probabilities if prediction else None,
+        "red_flags": prediction.red_flags if prediction else [],
+        "decision": item.decision,
+        "reasons": item.reasons,
+        "owner": item.owner,
+        "response_rule": item.response_rule,
+        "routing_rule": item.routing_rule,
+        "policy_version": item.policy_version,
+        "due_at": due,
+        "overdue": item.status in UNACKNOWLEDGED_STATUSES and due < now,
+        "escalation_level": item.escalation_level,
+        "acknowledged_at": _aware(item.acknowledged_at) if item.acknowledged_at else None,
+        "closed_at": _aware(item.closed_at) if item.closed_at else None,
+        "model_version": item.model_version,
+        "rules_version": item.rules_version,
+        "reviewed": item.reviewed,
+    }
+
+
+def to_public(item: Item) -> ItemPublic:
+    return ItemPublic.model_validate(item_public(item))
+
+
+def to_detail(item: Item) -> ItemDetail:
+    return ItemDetail.model_validate(
+        item_public(item)
+        | {
+            "predictions": [PredictionPublic.model_validate(p) for p in item.predictions],
+            "reviews": [ReviewPublic.model_validate(r) for r in item.reviews],
+            "events": [EventPublic.model_validate(e) for e in item.events],
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilters:
+    status: Sequence[str] = ()
+    severity: Sequence[str] = ()
+    category: Sequence[str] = ()
+    owner: Sequence[str] = ()
+    source: Sequence[str] = ()
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+def _filtered(query: Any, filters: ItemFilters) -> Any:
+    for column, values in (
+        (Item.status, filters.status),
+        (Item.severity, filters.severity),
+        (Item.category, filters.category),
+        (Item.owner, filters.owner),
+        (Item.source, filters.source),
+    ):
+        if values:
+            query = query.where(column.in_(list(values)))
+    if filters.received_from is not None:
+        query = query.where(Item.received_at >= to_utc(filters.received_from))
+    if filters.received_to is not None:
+        query = query.where(Item.received_at < to_utc(filters.received_to))
+    return query
+
+
+def list_items(
+    *, session: Session, filters: ItemFilters, limit: int, offset: int
+) -> tuple[list[Item], int]:
+    """Items matching the filters, newest first, one page; and how many match in all."""
+    total = session.scalar(_filtered(select(func.count(Item.id)), filters)) or 0
+    query = _filtered(select(Item), filters).options(selectinload(Item.predictions))
+    rows = session.scalars(
+        query.order_by(Item.received_at.desc(), Item.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+def queue(
+    *, session: Session, filters: ItemFilters, limit: int, offset: int, now: datetime | None = None
+) -> tuple[list[Item], int]:
+    """Items waiting for a human, riskiest first; paging reaches every one of them.
+
+    Order: red items and rule hits first, then overdue ones, then the least confident model
+    proposals, then the earliest due; the id breaks ties so pages never overlap.
+    """
+    now = now or utcnow()
+    waiting = ItemFilters(
+        status=[ItemStatus.NEEDS_REVIEW.value],
+        severity=filters.severity,
+        category=filters.category,
+        owner=filters.owner,
+        source=filters.source,
+        received_from=filters.received_from,
+        received_to=filters.received_to,
+    )
+    risky = case(
+        (or_(Item.severity == Severity.RED.value, Item.decision == Decision.RULE_FORCED.value), 0),
+        else_=1,
+    )
+    overdue = case((Item.due_at < now, 0), else_=1)
+    total = session.scalar(_filtered(select(func.count(Item.id)), waiting)) or 0
+    query = _filtered(select(Item), waiting).options(selectinload(Item.predictions))
+    rows = session.scalars(
+        query.order_by(risky, overdue, Item.confidence, Item.due_at, Item.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), int(total)
+
+
+# ---- classify and store ---------------------------------------------------------------------
+
+
+def parse_item(raw: ItemIn, *, max_chars: int) -> FeedbackItem:
+    """Validate the fields the model reads (text, rating, source, tier); raise InvalidInputError."""
+    return item_from_row(
+        {
+            "text": raw.text,
+            "rating": raw.rating,
+            "source": raw.source,
+            "account_tier": raw.account_tier,
+        },
+        max_chars=max_chars,
+    )
+
+
+def _dedupe_key(raw: ItemIn) -> str | None:
+    if raw.external_id is None or not raw.external_id.strip():
+        return None
+    return f"{(raw.source or '').strip().lower()}\x1f{raw.external_id.strip()}"
+
+
+def _repeat_count(
+    session: Session,
+    *,
+    account_id: str | None,
+    category: str | None,
+    policy: RoutingPolicy,
+    now: datetime,
+) -> int:
+    """Service issues from this account inside the repeat window, the new one included."""
+    if not account_id or category != Category.SERVICE_ISSUE.value:
+        return 1 if category == Category.SERVICE_ISSUE.value else 0
+    since = now - timedelta(days=policy.repeat_window_days)
+    earlier = session.scalar(
+        select(func.count(Item.id)).where(
+            Item.account_id == account_id,
+            Item.category == Category.SERVICE_ISSUE.value,
+            Item.received_at >= since,
+        )
+    )
+    return int(earlier or 0) + 1
+
+
+def _route_for(
+    session: Session,
+    *,
+    policy: RoutingPolicy,
+    category: str | None,
+    severity: str | None,
+    account_id: str | None,
+    account_tier: str | None,
+    flags: Sequence[str],
+    now: datetime,
+) -> Route:
+    facts = RoutingFacts(
+        category=category,
+        severity=severity,
+        account_tier=account_tier,
+        flags=frozenset(flags),
+        repeat_count=_repeat_count(
+            session, account_id=account_id, category=category, policy=policy, now=now
+        ),
+    )
+    return route(policy, facts, now=now)
+
+
+def _event(
+    item: Item,
+    kind: EventKind,
+    actor: Actor,
+    *,
+    now: datetime,
+    from_status: str | None,
+    to_status: str | None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    event = Event(
+        created_at=now,
+        kind=kind.value,
+        actor_type=actor.type.value,
+        actor=actor.name,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+    )
+    item.events.append(event)
+    return event
+
+
+def _store_new(
+    session: Session,
+    *,
+    raw: ItemIn,
+    parsed: FeedbackItem,
+    result: TriageResult,
+    policy: RoutingPolicy,
+    actor: Actor,
+    now: datetime,
+) -> Item:
+    category = result.category.value if result.category else None
+    severity = result.severity.value if result.severity else None
+    flags = sorted({hit.family.value for hit in result.red_flags})
+    routing = _route_for(
+        session,
+        policy=policy,
+        category=category,
+        severity=severity,
+        account_id=raw.account_id,
+        account_tier=parsed.account_tier.value if parsed.account_tier else None,
+        flags=flags,
+        now=now,
+    )
+    waits = result.decision is not Decision.AUTO_APPLIED
+    status = ItemStatus.NEEDS_REVIEW if waits else ItemStatus.ROUTED
+    confidences = [c for c in (result.category_confidence, result.severity_confidence) if c]
+    item = Item(
+        dedupe_key=_dedupe_key(raw),
+        source=parsed.source,
+        external_id=raw.external_id.strip() if raw.external_id else None,
+        text=parsed.text,
+        rating=parsed.rating,
+        account_id=raw.account_id,
+        account_tier=parsed.account_tier.value if parsed.account_tier else None,
+        author=raw.author,
+        language=raw.language,
+        created_at=raw.created_at,
+        received_at=now,
+        status=status.value,
+        category=category,
+        severity=severity,
+        flags=flags,
+        decision=result.decision.value,
+        reasons=list(result.reasons),
+        category_confidence=result.category_confidence,
+        severity_confidence=result.severity_confidence,
+        confidence=min(confidences) if confidences else 0.0,
+        reviewed=False,
+        owner=routing.owner.value,
+        response_rule=routing.response_rule.value,
+        routing_rule=routing.rule,
+        policy_version=routing.policy_version,
+        due_at=routing.due_at,
+        escalation_level=0,
+        model_version=result.model_version,
+        rules_version=result.rules_version,
+        version=1,
+    )
+    item.predictions.append(
+        Prediction(
+            created_at=now,
+            model_version=result.model_version,
+            rules_version=result.rules_version,
+            category=category,
+            severity=severity,
+            model_severity=result.model_severity.value if result.model_severity else None,
+            category_confidence=result.category_confidence,
+            severity_confidence=result.severity_confidence,
+            probabilities=result.probabilities,
+            red_flags=[hit.to_dict() for hit in result.red_flags],
+            decision=result.decision.value,
+            reasons=list(result.reasons),
+        )
+    )
+    _event(
+        item,
+        EventKind.CLASSIFIED,
+        Actor(ActorType.MODEL, result.model_version or "rules-only"),
+        now=now,
+        from_status=ItemStatus.NEW.value,
+        to_status=status.value,
+        data={
+            "decision": result.decision.value,
+            "reasons": list(result.reasons),
+            "submitted_by": actor.name,
+        },
+    )
+    _event(
+        item,
+        EventKind.ROUTED,
+        SYSTEM,
+        now=now,
+        from_status=status.value,
+        to_status=status.value,
+        data={
+            "owner": routing.owner.value,
+            "response_rule": routing.response_rule.value,
+            "rule": routing.rule,
+            "policy_version": routing.policy_version,
+            "due_at": routing.due_at.isoformat(),
+        },
+    )
+    session.add(item)
+    return item
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    item: Item
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    index: int
+    error: str
+    detail: str
+
+
+def classify_and_store(
+    *,
+    session: Session,
+    triager: Triager,
+    policy: RoutingPolicy,
+    items: Sequence[ItemIn],
+    actor: Actor,
+    max_chars: int,
+    now: datetime | None = None,
+) -> list[Stored | Rejected]:
+    """Classify, route and store each item; a re-posted (source, external_id) returns the
+    stored item. Bad items are returned as `Rejected` by index; the rest go on. The caller
+    commits; on a concurrent insert of the same external id it retries once."""
+    now = now or utcnow()
+    outcomes: list[Stored | Rejected | None] = [None] * len(items)
+    fresh: list[tuple[int, ItemIn, FeedbackItem]] = []
+    keys = {i: _dedupe_key(raw) for i, raw in enumerate(items)}
+    wanted = [k for k in keys.values() if k]
+    existing = (
+        {
+            item.dedupe_key: item
+            for item in session.scalars(
+                select(Item)
+                .where(Item.dedupe_key.in_(wanted))
+                .options(selectinload(Item.predictions))
+            )
+        }
+        if wanted
+        else {}
+    )
+    seen_in_batch: dict[str, int] = {}
+    for index, raw in enumerate(items):
+        key = keys[index]
+        if key and key in existing:
+            outcomes[index] = Stored(existing[key], duplicate=True)
+            continue
+        try:
+            parsed = parse_item(raw, max_chars=max_chars)
+        except InvalidInputError as exc:
+            outcomes[index] = Rejected(index, "InvalidInputError", str(exc))
+            continue
+        if key and key in seen_in_batch:
+            continue  # the same external id twice in one batch: both get the first one's item
+        if key:
+            seen_in_batch[key] = index
+        fresh.append((index, raw, parsed))
+    results = triager.classify_many([parsed for _, _, parsed in fresh])
+    for (index, raw, parsed), result in zip(fresh, results, strict=True):
+        item = _store_new(
+            session, raw=raw, parsed=parsed, result=result, policy=policy, actor=actor, now=now
+        )
+        outcomes[index] = Stored(item, duplicate=False)
+    session.flush()
+    for index, _raw in enumerate(items):
+        if outcomes[index] is None:  # a repeat inside the batch
+            first = outcomes[seen_in_batch[keys[index] or ""]]
+            assert isinstance(first, Stored)
+            outcomes[index] = Stored(first.item, duplicate=True)
+    return [o for o in outcomes if o is not None]
+
+
+def is_duplicate_race(error: IntegrityError) -> bool:
+    return "dedupe_key" in str(error.orig) or "items_dedupe_key" in str(error.orig)
+
+
+# ---- human steps ----------------------------------------------------------------------------
+
+
+def _check_version(item: Item, expected: int | None) -> None:
+    if expected is not None and expected != item.version:
+        last = item.reviews[-1] if item.reviews else None
+        raise ConflictError(
+            f"item {item.id} changed since version {expected} (now version {item.version}); "
+            "reload it and decide again",
+            current=to_public(item).model_dump(mode="json"),
+            latest_review=(
+                ReviewPublic.model_validate(last).model_dump(mode="json") if last else None
+            ),
+        )
+
+
+def _require_status(item: Item, allowed: Sequence[ItemStatus], step: str) -> None:
+    if item.status not in {s.value for s in allowed}:
+        names = ", ".join(s.value for s in allowed)
+        raise ConflictError(
+            f"item {item.id} is {item.status}; {step} needs it to be {names}",
+            current=to_public(item).model_dump(mode="json"),
+        )
+
+
+def review_item(
+    *,
+    session: Session,
+    item_id: int,
+    review: ReviewIn,
+    actor: Actor,
+    policy: RoutingPolicy,
+    now: datetime | None = None,
+) -> Item:
+    """Confirm or correct an item's category and severity; the model's proposal is kept."""
+    now = now or utcnow()
+    item = get_item(session=session, item_id=item_id, history=True)
+    _check_version(item, review.version)
+    _require_status(
+        item,
+        (ItemStatus.NEEDS_REVIEW, ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED),
+        "a review",
+    )
+    if review.action is ReviewAction.CONFIRM:
+        changes_category = review.category and review.category.value != item.category
+        changes_severity = review.severity and review.severity.value != item.severity
+        if changes_category or changes_severity:
+            raise InvalidInputError("confirm keeps the labels; use action 'correct' to change them")
+        if item.category is None or item.severity is None:
+            raise ConflictError(
+                f"item {item.id} has no model category to confirm (no model was loaded); "
+                "use action 'correct' with both labels"
+            )
+        category, severity = item.category, item.severity
+    else:
+        if review.category is None or review.severity is None:
+            raise InvalidInputError("a correction needs both category and severity")
+        category, severity = review.category.value, review.severity.value
+    prediction = latest_prediction(item)
+    rule_flags = sorted({h["family"] for h in prediction.red_flags}) if prediction else []
+    item.reviews.append(
+        Review(
+            prediction_id=prediction.id if prediction else None,
+            created_at=now,
+            actor_type=actor.type.value,
+            actor=actor.name,
+            action=review.action.value,
+            category=category,
+            severity=severity,
+            model_category=prediction.category if prediction else None,
+            model_severity=prediction.model_severity if prediction else None,
+            proposed_severity=prediction.severity if prediction else None,
+            model_version=prediction.model_version if prediction else None,
+            flags=rule_flags if severity == Severity.RED.value else [],
+            note=review.note,
+        )
+    )
+    before = item.status
+    item.category, item.severity, item.reviewed = category, severity, True
+    item.flags = rule_flags if severity == Severity.RED.value else []
+    _event(
+        item,
+        EventKind.REVIEWED,
+        actor,
+        now=now,
+        from_status=before,
+        to_status=None,
+        data={"action": review.action.value, "category": category, "severity": severity},
+    )
+    if before == ItemStatus.NEEDS_REVIEW.value:
+        item.status = ItemStatus.ROUTED.value
+    item.events[-1].to_status = item.status
+    if before in (ItemStatus.NEEDS_REVIEW.value, ItemStatus.ROUTED.value):
+        routing = _route_for(
+            session,
+            policy=policy,
+            category=category,
+            severity=severity,
+            account_id=item.account_id,
+            account_tier=item.account_tier,
+            flags=item.flags,
+            now=_aware(item.received_at),
+        )
+        # Only a different rule re-routes: an escalated owner is not undone by a review.
+        if routing.rule != item.routing_rule:
+            item.owner = routing.owner.value
+            item.response_rule = routing.response_rule.value
+            item.routing_rule = routing.rule
+            item.policy_version = routing.policy_version
+            item.due_at = max(routing.due_at, _aware(item.due_at))
+            item.escalation_level = 0
+            _event(
+                item,
+                EventKind.ROUTED,
+                SYSTEM,
+                now=now,
+                from_status=item.status,
+                to_status=item.status,
+                data={
+                    "owner": routing.owner.value,
+                    "response_rule": routing.response_rule.value,
+                    "rule": routing.rule,
+                    "policy_version": routing.policy_version,
+                    "due_at": routing.due_at.isoformat(),
+                    "after": "review",
+                },
+            )
+    item.version += 1
+    session.flush()
+    return item
+
+
+def acknowledge_item(
+    *,
+    session: Session,
+    item_id: int,
+    version: int | None,
+    actor: Actor,
+    note: str | None,
+    now: datetime | None = None,
+) -> Item:
+    now = now or utcnow()
+    item = get_item(session=session, item_id=item_id, history=True)
+    _check_version(item, version)
+    _require_status(item, (ItemStatus.ROUTED,), "acknowledging")
+    item.status, item.acknowledged_at = ItemStatus.ACKNOWLEDGED.value, now
+    _event(
+        item,
+        EventKind.ACKNOWLEDGED,
+        actor,
+        now=now,
+        from_status=ItemStatus.ROUTED.value,
+        to_status=item.status,
+        data={"note": note} if note else {},
+    )
+    item.version += 1
+    session.flush()
+    return item
+
+
+def resolve_item(
+    *, session: Session, item_id: int, body: ResolveIn, actor: Actor, now: datetime | None = None
+) -> Item:
+    """Close an item with what was done and what changed internally (resolving a routed item
+    acknowledges it too)."""
+    now = now or utcnow()
+    item = get_item(session=session, item_id=item_id, history=True)
+    _check_version(item, body.version)
+    _require_status(item, (ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED), "resolving")
+    before = item.status
+    if item.acknowledged_at is None:
+        item.acknowledged_at = now
+    item.status, item.closed_at = ItemStatus.RESOLVED.value, now
+    _event(
+        item,
+        EventKind.RESOLVED,
+        actor,
+        now=now,
+        from_status=before,
+        to_status=item.status,
+        data={"action_taken": body.action_taken, "internal_change": body.internal_change},
+    )
+    item.version += 1
+    session.flush()
+    return item
+
+
+def dismiss_item(
+    *, session: Session, item_id: int, body: DismissIn, actor: Actor, now: datetime | None = None
+) -> Item:
+    now = now or utcnow()
+    item = get_item(session=session, item_id=item_id, history=True)
+    _check_version(item, body.version)
+    _require_status(
+        item,
+        (ItemStatus.NEEDS_REVIEW, ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED),
+        "dismissing",
+    )
+    before = item.status
+    item.status, item.closed_at = ItemStatus.DISMISSED.value, now
+    _event(
+        item,
+        EventKind.DISMISSED,
+        actor,
+        now=now,
+        from_status=before,
+        to_status=item.status,
+        data={"reason": body.reason.value, "note": body.note},
+    )
+    item.version += 1
+    session.flush()
+    return item
+
+
+# ---- escalation -----------------------------------------------------------------------------
+
+
+def escalate_overdue(
+    *, session: Session, policy: RoutingPolicy, now: datetime | None = None, limit: int = 500
+) -> list[Item]:
+    """Move each unacknowledged item past its due time one level up (leadership is the top),
+    with a new due time; each move is an event on the item."""
+    now = now or utcnow()
+    overdue = session.scalars(
+        select(Item)
+        .where(
+            and_(
+                Item.status.in_([s.value for s in UNACKNOWLEDGED_STATUSES]),
+                Item.due_at < now,
+                Item.owner != Owner.LEADERSHIP.value,
+            )
+        )
+        .options(selectinload(Item.events), selectinload(Item.predictions))
+        .order_by(Item.due_at, Item.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    moved = []
+    for item in overdue:
+        above = policy.next_level(Owner(item.owner))
+        if above is None:
+            continue
+        was, was_due = item.owner, _aware(item.due_at)
+        item.owner = above.value
+        item.escalation_level += 1
+        item.due_at = now + timedelta(minutes=policy.escalated_acknowledge_within_minutes)
+        _event(
+            item,
+            EventKind.ESCALATED,
+            SYSTEM,
+            now=now,
+            from_status=item.status,
+            to_status=item.status,
+            data={
+                "from_owner": was,
+                "to_owner": above.value,
+                "level": item.escalation_level,
+                "was_due_at": was_due.isoformat(),
+                "due_at": item.due_at.isoformat(),
+            },
+        )
+        item.version += 1
+        moved.append(item)
+    session.flush()
+    return moved
+
+
+# ---- corrections export ---------------------------------------------------------------------
+
+
+CORRECTION_COLUMNS = (
+    "id",
+    "text",
+    "category",
+    "severity",
+    "flags",
+    "source",
+    "rating",
+    "account_tier",
+    "reviewed_at",
+    "reviewer",
+    "action",
+    "model_category",
+    "model_severity",
+    "proposed_severity",
+    "model_version",
+    "item_id",
+    "external_id",
+)
+
+
+def corrections_rows(*, session: Session) -> list[dict[str, Any]]:
+    """Every human-confirmed or corrected label, latest per item, in the labelled-file format
+    `triage retrain --corrections` reads."""
+    latest = (
+        select(Review.item_id, func.max(Review.id).label("review_id"))
+        .group_by(Review.item_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Review, Item)
+        .join(latest, Review.id == latest.c.review_id)
+        .join(Item, Item.id == Review.item_id)
+        .order_by(Review.id)
+    ).all()
+    return [
+        {
+            "id": f"item-{item.id}",
+            "text": item.text,
+            "category": review.category,
+            "severity": review.severity,
+            "flags": ";".join(review.flags),
+            "source": item.source or "",
+            "rating": item.rating if item.rating is not None else "",
+            "account_tier": item.account_tier or "",
+            "reviewed_at": _aware(review.created_at).isoformat(),
+            "reviewer": review.actor,
+            "action": review.action,
+            "model_category": review.model_category or "",
+            "model_severity": review.model_severity or "",
+            "proposed_severity": review.proposed_severity or "",
+            "model_version": review.model_version or "",
+            "item_id": item.id,
+            "external_id": item.external_id or "",
+        }
+        for review, item in rows
+    ]

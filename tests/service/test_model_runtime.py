@@ -1,0 +1,323 @@
+"""The service's model at run time: atomic reload, the MLflow champion as source, degraded
+mode without a model, and who may reload."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from model.engine import TriageResult
+from model.records import FeedbackItem
+from service.app import create_app
+from service.model_holder import ModelHolder
+from training.calibration_sets import load_sets
+from training.datasets import LabelledDataset, load_labelled
+from training.lifecycle import train_and_track
+from training.registry import promote
+from training.tracking import connect
+from triage.settings import Settings
+
+RED = "We will sue you over the lost pallet"
+TEXTS = [
+    RED,
+    "Great onboarding, the team answered every question within an hour.",
+    "Your invoice charged us twice and nobody replies to tickets.",
+    "Is there a way to export the audit log as CSV?",
+    "Their sales rep claims your platform leaks customer data, is that true?",
+    "The pallet arrived three days late again.",
+]
+
+
+@dataclass(frozen=True)
+class Store:
+    """An MLflow store in a temporary folder whose champion is a quick tfidf_svm model."""
+
+    mlflow_dir: Path
+    registry_version: str
+    model_file: Path  # the champion's artifact, as trained
+    model_version: str
+
+
+def _every(dataset: LabelledDataset, path: Path, step: int) -> Path:
+    lines = dataset.path.read_text(encoding="utf-8").splitlines()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([lines[0], *lines[1::step]]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(
+    tmp_path_factory: pytest.TempPathFactory,
+    train_set: LabelledDataset,
+    calibration_set: LabelledDataset,
+) -> Store:
+    """Train (on a quarter of the data, to be quick), track, register and promote one model."""
+    folder = tmp_path_factory.mktemp("champion")
+    _every(train_set, folder / "data" / "train.csv", 4)
+    _every(calibration_set, folder / "data" / "calibration.csv", 4)
+    settings = Settings(
+        mlflow_dir=folder / "mlflow", data_dir=folder / "data", model_path=folder / "unused"
+    )
+    # connect() leaves MLFLOW_TRACKING_URI in the environment (mlflow.set_tracking_uri does),
+    # which every later Settings() would read: put the environment back afterwards.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", "unset-by-test")
+        patch.delenv("MLFLOW_TRACKING_URI")
+        client = connect(settings)
+        outcome = train_and_track(
+            client=client,
+            settings=settings,
+            train_set=load_labelled(settings.train_path),
+            out=folder / "svm.joblib",
+            family="tfidf_svm",
+            target_precision=0.95,
+        )
+        promoted = promote(
+            client,
+            version=None,
+            sets=load_sets(client, settings.calibration_path),
+            cache_dir=settings.mlflow_dir / "cache",
+            f1_margin=settings.promotion_f1_margin,
+            max_ece=settings.promotion_max_ece,
+            ece_min_rows=settings.promotion_ece_min_rows,
+            actor="tester",
+        )
+    assert promoted.promoted, promoted.gates.failures
+    return Store(
+        settings.mlflow_dir,
+        promoted.version,
+        folder / "svm.joblib",
+        outcome.trained.manifest.model_version,
+    )
+
+
+def _file_holder(path: Path) -> ModelHolder:
+    holder = ModelHolder(Settings(model_source="file", model_path=path))
+    holder.load()
+    return holder
+
+
+def _replace(target: Path, source: Path) -> None:
+    """Deploy a model file the way a release would: copy beside it, then rename over it."""
+    staging = target.with_suffix(".staging")
+    shutil.copyfile(source, staging)
+    staging.replace(target)
+
+
+def _batch(api: Any, prefix: str) -> list[dict[str, Any]]:
+    items = [{"text": t, "external_id": f"{prefix}-{i}"} for i, t in enumerate(TEXTS)]
+    response = api.post("/v1/classify/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["rejected"] == 0
+    results: list[dict[str, Any]] = body["items"]
+    return results
+
+
+def test_reload_swaps_atomically_and_in_flight_requests_finish_on_the_old_model(
+    make_api: Any, model_path: Path, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = tmp_path / "model.joblib"
+    shutil.copyfile(model_path, live)
+    holder = _file_holder(live)
+    api = make_api(holder=holder)
+    old = api.get("/v1/model").json()
+    assert old["loaded"] and old["source"] == "file" and old["family"] == "tfidf_logreg"
+    assert old["model_version"] != store.model_version
+
+    # Hold a batch inside the old model until the reload is done.
+    old_triager = holder.triager
+    classify_many = old_triager.classify_many
+    inside, release = threading.Event(), threading.Event()
+
+    def held(items: Sequence[FeedbackItem]) -> list[TriageResult]:
+        inside.set()
+        assert release.wait(30)
+        return classify_many(items)
+
+    monkeypatch.setattr(old_triager, "classify_many", held)
+    in_flight: dict[str, Any] = {}
+    worker = threading.Thread(target=lambda: in_flight.update(items=_batch(api, "held")))
+    worker.start()
+    try:
+        assert inside.wait(30)
+        _replace(live, store.model_file)
+        reloaded = api.post("/v1/model/reload")
+        assert reloaded.status_code == 200, reloaded.text
+        assert reloaded.json()["model_version"] == store.model_version
+        assert reloaded.json()["family"] == "tfidf_svm" and reloaded.json()["error"] is None
+        # A request that starts now uses the new model while the old batch is still running.
+        fresh = api.post("/v1/classify", json={"text": TEXTS[2], "external_id": "fresh"})
+        assert fresh.status_code == 200, fresh.text
+        assert fresh.json()["model_version"] == store.model_version
+    finally:
+        release.set()
+        worker.join(60)
+    assert not worker.is_alive()
+
+    held_items = in_flight["items"]
+    assert len(held_items) == len(TEXTS)
+    assert {item["model_version"] for item in held_items} == {old["model_version"]}
+    stored = api.get(f"/v1/items/{held_items[0]['id']}").json()
+    assert stored["model_version"] == old["model_version"]
+    assert {p["model_version"] for p in stored["predictions"]} == {old["model_version"]}
+
+    after = _batch(api, "after")
+    assert {item["model_version"] for item in after} == {store.model_version}
+    now = api.get("/v1/model", role="helpdesk").json()
+    assert now["model_version"] == store.model_version and now["family"] == "tfidf_svm"
+    assert now["loaded_at"] > old["loaded_at"]
+    assert api.client.get("/readyz").json()["model"] == store.model_version
+
+
+def test_batches_racing_reloads_each_use_one_whole_model(
+    make_api: Any, model_path: Path, store: Store, tmp_path: Path
+) -> None:
+    live = tmp_path / "model.joblib"
+    shutil.copyfile(model_path, live)
+    api = make_api(holder=_file_holder(live))
+    first = api.get("/v1/model").json()["model_version"]
+    versions = {first, store.model_version}
+
+    batches: list[list[dict[str, Any]]] = []
+    failures: list[BaseException] = []
+
+    def classify(prefix: str) -> None:
+        try:
+            batches.append(_batch(api, prefix))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    workers = [threading.Thread(target=classify, args=(f"race-{n}",)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for source in (store.model_file, model_path, store.model_file):
+        _replace(live, source)
+        assert api.post("/v1/model/reload").status_code == 200
+    for worker in workers:
+        worker.join(60)
+    assert not failures, failures
+    assert len(batches) == 4
+    for batch in batches:
+        used = {item["model_version"] for item in batch}
+        assert len(used) == 1 and used <= versions, used
+    assert api.get("/v1/model").json()["model_version"] == store.model_version
+
+
+def test_a_failed_reload_keeps_serving_the_loaded_model(
+    make_api: Any, model_path: Path, tmp_path: Path
+) -> None:
+    live = tmp_path / "model.joblib"
+    shutil.copyfile(model_path, live)
+    api = make_api(holder=_file_holder(live))
+    before = api.get("/v1/model").json()
+
+    live.write_bytes(b"not a model")
+    failed = api.post("/v1/model/reload")
+    assert failed.status_code == 502, failed.text
+    assert failed.json()["error"] == "BadGatewayError"
+    state = failed.json()["model"]
+    assert state["loaded"] and state["model_version"] == before["model_version"]
+    assert "reload failed" in state["error"] and "corrupt" in state["error"]
+    ready = api.client.get("/readyz").json()
+    assert ready["status"] == "ready" and "reload failed" in ready["model_error"]
+    red = api.post("/v1/classify", json={"text": RED}).json()
+    assert red["model_version"] == before["model_version"]
+
+    shutil.copyfile(model_path, live)
+    again = api.post("/v1/model/reload").json()
+    assert again["loaded"] and again["error"] is None
+
+
+def test_the_service_loads_the_mlflow_champion(
+    make_api: Any, database_url: str, store: Store
+) -> None:
+    api = make_api()  # an empty database with one key per role
+    for source in ("champion", "auto"):
+        settings = Settings(
+            database_url=database_url,
+            escalation_interval_seconds=0,
+            model_source=source,
+            mlflow_dir=store.mlflow_dir,
+            mlflow_tracking_uri=None,  # this store, whatever the environment says
+        )
+        with TestClient(create_app(settings)) as client:
+            model = client.get("/v1/model", headers=api.headers("reviewer")).json()
+            assert model["loaded"] and model["source"] == "champion", model
+            assert model["registry_version"] == store.registry_version
+            assert model["model_version"] == store.model_version
+            assert model["family"] == "tfidf_svm" and model["error"] is None
+            assert "cache" in model["location"]
+            red = client.post(
+                "/v1/classify",
+                json={"text": RED, "external_id": f"champion-{source}"},
+                headers=api.headers("helpdesk"),
+            )
+            assert red.status_code == 200, red.text
+            assert red.json()["model_version"] == store.model_version
+            assert client.get("/readyz").json()["status"] == "ready"
+
+
+def test_champion_source_without_a_champion_runs_degraded(tmp_path: Path) -> None:
+    holder = ModelHolder(
+        Settings(model_source="champion", mlflow_dir=tmp_path / "none", mlflow_tracking_uri=None)
+    )
+    state = holder.load()
+    assert state.degraded and state.source == "none"
+    assert state.error == "the MLflow store has no review-triage@champion"
+
+
+def test_without_a_model_the_service_applies_the_rules_and_sends_everything_to_review(
+    make_api: Any, model_path: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.joblib"
+    holder = ModelHolder(Settings(model_source="file", model_path=missing))
+    holder.load()
+    api = make_api(holder=holder)
+
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    ready = api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded" and ready.json()["model"] is None
+    assert str(missing) in ready.json()["model_error"]
+    model = api.get("/v1/model").json()
+    assert not model["loaded"] and model["source"] == "none" and model["model_version"] is None
+
+    red = api.post("/v1/classify", json={"text": RED}).json()
+    assert red["severity"] == "red" and red["category"] is None
+    assert red["status"] == "needs_review" and red["decision"] == "rule_forced"
+    assert "model_unavailable" in red["reasons"]
+    assert any(reason.startswith("red_flag:legal") for reason in red["reasons"])
+    assert red["owner"] == "leadership" and red["model_version"] is None
+
+    calm = api.post("/v1/classify", json={"text": TEXTS[3]}).json()
+    assert calm["severity"] is None and calm["category"] is None
+    assert calm["status"] == "needs_review" and calm["decision"] == "needs_review"
+    assert calm["reasons"] == ["model_unavailable"]
+
+    # Putting a model in place and reloading ends degraded mode.
+    shutil.copyfile(model_path, missing)
+    reloaded = api.post("/v1/model/reload").json()
+    assert reloaded["loaded"] and reloaded["error"] is None
+    assert api.client.get("/readyz").json()["status"] == "ready"
+    assert api.post("/v1/classify", json={"text": RED}).json()["model_version"] is not None
+
+
+def test_only_admins_may_reload_the_model(api: Any) -> None:
+    for role in ("helpdesk", "reviewer"):
+        denied = api.post("/v1/model/reload", role=role)
+        assert denied.status_code == 403, denied.text
+        assert denied.json()["error"] == "ForbiddenError"
+    anonymous = api.client.post("/v1/model/reload")
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "NotAuthenticatedError"
+    wrong = api.client.post("/v1/model/reload", headers={"Authorization": "Bearer rt_nope"})
+    assert wrong.status_code == 401
+    assert api.get("/v1/model", role="helpdesk").status_code == 200
+    assert api.post("/v1/model/reload").status_code == 200
