@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests drive the system Chromium (Debian's package), never a downloaded one.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 SAMPLE := "Your courier lost our pallet again and now the customer is threatening to sue us."
 
-.PHONY: setup run train classify lint format typecheck test bench-quality clean
+.PHONY: setup browser run train classify lint format typecheck test bench-quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +16,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
+
+browser: ## install Debian's chromium for the browser tests, unless it is there
+	command -v chromium >/dev/null || { $(SUDO) apt-get update \
+		&& DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
 run: setup ## main job: train the default model if none exists, migrate the database, serve
 	$(BIN)/triage train --if-missing
@@ -36,11 +42,11 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup lint typecheck ## lint, type-check and run every test
+test: setup browser lint typecheck ## lint, type-check and run every test, in the browser too
 	$(BIN)/python -m pytest
 
 bench-quality: setup ## public-data quality benchmark (BANKING77, CLINC150)
 	$(BIN)/python -m benchmarks.public_quality
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from model.errors import InvalidInputError, TriageError
@@ -24,6 +27,7 @@ from service.errors import ServiceError
 from service.model_holder import ModelHolder
 from service.routing import load_policy
 from service.runtime import Runtime
+from service.ui import routes as ui_routes
 from service.webhooks import Notifier
 from triage.settings import Settings, get_settings
 
@@ -151,4 +155,34 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     add_exception_handlers(app)
     for module in (classify, items, metrics, admin, health):
         app.include_router(module.router)
+    app.state.ui_secret = (
+        settings.ui_secret.get_secret_value().encode()
+        if settings.ui_secret is not None
+        else secrets.token_bytes(32)
+    )
+    app.include_router(ui_routes.router)
+    app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
+    app.middleware("http")(security_headers)
     return app
+
+
+UI_STATIC = Path(__file__).resolve().parent / "ui" / "static"
+
+# The console serves only its own files; review text is untrusted, so no inline script runs.
+UI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+async def security_headers(request: Request, call_next: Any) -> Any:
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.url.path.startswith("/ui"):
+        response.headers.setdefault("Content-Security-Policy", UI_CSP)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not request.url.path.startswith("/ui/static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+    return response

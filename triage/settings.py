@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         default=1.0, ge=0.0, description="First retry delay; doubles per attempt."
     )
     webhook_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    ui_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs console session cookies (default: random per process, "
+        "so sessions end when the service restarts).",
+    )
+    ui_session_minutes: int = Field(default=480, gt=0, description="Console session lifetime.")
+    ui_cookie_secure: bool = Field(
+        default=True, description="Mark console cookies Secure (sent over HTTPS and localhost)."
+    )
     host: str = Field(default="127.0.0.1", description="Address `triage serve` listens on.")
     port: int = Field(default=8000, gt=0, lt=65536)
 

@@ -1,0 +1,613 @@
+"""The console's pages. Each handler checks the session, calls the same service functions as the
+API (with the same roles), and renders a template; every change is a POST with a CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from model.errors import InvalidInputError
+from model.labels import CATEGORIES, SEVERITIES
+from service import flows
+from service.auth import Principal, authenticate, authorize
+from service.db import transaction
+from service.enums import Owner, Role
+from service.errors import ConflictError, ServiceError
+from service.metrics import compute_metrics
+from service.runtime import Runtime
+from service.schemas import DismissIn, DismissReason, ResolveIn, ReviewIn
+from service.tables import ApiKey
+from service.ui import charts
+from service.ui.session import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    UiSession,
+    decode,
+    encode,
+    new_session,
+    tokens_match,
+)
+from service.workflow import (
+    ItemFilters,
+    acknowledge_item,
+    dismiss_item,
+    get_item,
+    item_public,
+    queue,
+    resolve_item,
+    to_detail,
+)
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+PAGE_SIZE = 25
+TEMPLATES.env.filters["duration"] = lambda v: "—" if v is None else charts.human_duration(v)
+TEMPLATES.env.filters["percent"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+
+# ---- session --------------------------------------------------------------------------------
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _secret(request: Request) -> bytes:
+    secret: bytes = request.app.state.ui_secret
+    return secret
+
+
+def _signed_in(request: Request) -> tuple[Principal, UiSession] | None:
+    """The signed-in reviewer or admin, or None (no, bad, expired or revoked session)."""
+    session = decode(_secret(request), request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    runtime = _runtime(request)
+    with transaction(runtime.factory) as db:
+        record = db.get(ApiKey, session.key_id)
+        if record is None or record.revoked_at is not None:
+            return None
+        principal = Principal(record.id, record.name, Role(record.role))
+    try:
+        authorize(principal, "review")
+    except ServiceError:
+        return None
+    return principal, session
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/ui/login?{urlencode({'next': target})}", status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local console paths: never an open redirect."""
+    if target and target.startswith("/ui/") and not target.startswith("//"):
+        return target
+    return "/ui/queue"
+
+
+def _render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def _check_csrf(session: UiSession, form: Any) -> bool:
+    return tokens_match(session.csrf, form.get("csrf_token"))
+
+
+def _forbidden() -> HTMLResponse:
+    return HTMLResponse("Invalid or missing form token; reload the page.", status_code=403)
+
+
+# ---- sign-in --------------------------------------------------------------------------------
+
+
+@router.get("")
+@router.get("/")
+def home(request: Request) -> Response:
+    return RedirectResponse("/ui/queue" if _signed_in(request) else "/ui/login", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = _render(
+        request,
+        "login.html",
+        {"csrf_token": token, "next": _safe_next(next), "error": error, "user": None},
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        secure=_runtime(request).settings.ui_cookie_secure,
+        samesite="strict",
+        path="/ui",
+        max_age=3600,
+    )
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    target = _safe_next(str(form.get("next") or ""))
+    if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))):
+        return _forbidden()
+    runtime = _runtime(request)
+    key = str(form.get("api_key") or "").strip()
+    try:
+        with transaction(runtime.factory) as db:
+            principal = authenticate(session=db, key=key)
+        authorize(principal, "review")
+    except ServiceError as exc:
+        message = (
+            "This key may not use the console (reviewer or admin keys only)."
+            if exc.status_code == 403
+            else "That API key is not valid."
+        )
+        return RedirectResponse(
+            f"/ui/login?{urlencode({'next': target, 'error': message})}", status_code=303
+        )
+    settings = runtime.settings
+    session = new_session(principal.key_id, settings.ui_session_minutes)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        encode(_secret(request), session),
+        httponly=True,
+        secure=settings.ui_cookie_secure,
+        samesite="strict",
+        path="/ui",
+        max_age=60 * settings.ui_session_minutes,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/ui")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    user = _signed_in(request)
+    form = await request.form()
+    if user is not None and not _check_csrf(user[1], form):
+        return _forbidden()
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/ui")
+    return response
+
+
+# ---- queue ----------------------------------------------------------------------------------
+
+
+def _queue_filters(request: Request) -> tuple[ItemFilters, dict[str, str]]:
+    chosen = {
+        name: request.query_params.get(name, "")
+        for name in ("severity", "category", "owner", "source")
+    }
+    filters = ItemFilters(
+        severity=[chosen["severity"]] if chosen["severity"] else [],
+        category=[chosen["category"]] if chosen["category"] else [],
+        owner=[chosen["owner"]] if chosen["owner"] else [],
+        source=[chosen["source"].lower()] if chosen["source"] else [],
+    )
+    return filters, {k: v for k, v in chosen.items() if v}
+
+
+def time_left(due: datetime, now: datetime) -> tuple[str, bool]:
+    """('in 2h 05m', False) or ('overdue by 15m', True)."""
+    seconds = (due - now).total_seconds()
+    if seconds < 0:
+        return f"overdue by {charts.human_duration(-seconds)}", True
+    return f"in {charts.human_duration(seconds)}", False
+
+
+def _row(item: Any, now: datetime, position: int) -> dict[str, Any]:
+    public = item_public(item, now=now)
+    left, overdue = time_left(public["due_at"], now)
+    families = sorted({flag["family"] for flag in public["red_flags"]})
+    return public | {
+        "time_left": left,
+        "is_overdue": overdue,
+        "families": families,
+        "position": position,
+    }
+
+
+@router.get("/queue")
+def queue_page(request: Request, page: int = 1, done: str | None = None) -> Response:
+    user = _signed_in(request)
+    if user is None:
+        return _to_login(request)
+    runtime = _runtime(request)
+    filters, chosen = _queue_filters(request)
+    page = max(page, 1)
+    now = datetime.now(UTC)
+    with transaction(runtime.factory) as db:
+        rows, total = queue(
+            session=db, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now
+        )
+        items = [_row(r, now, (page - 1) * PAGE_SIZE + i) for i, r in enumerate(rows)]
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return _render(
+        request,
+        "queue.html",
+        {
+            "user": user[0],
+            "csrf_token": user[1].csrf,
+            "items": items,
+            "total": total,
+            "page": page,
+            "pages": pages,
+            "chosen": chosen,
+            "query": urlencode(chosen),
+            "categories": [c.value for c in CATEGORIES],
+            "severities": [s.value for s in SEVERITIES],
+            "owners": [o.value for o in Owner],
+            "done": done,
+        },
+    )
+
+
+@router.get("/queue/at/{position}")
+def queue_at(request: Request, position: int) -> Response:
+    """The item at a queue position (j/k navigation); past the end, back to the queue."""
+    user = _signed_in(request)
+    if user is None:
+        return _to_login(request)
+    runtime = _runtime(request)
+    filters, chosen = _queue_filters(request)
+    position = max(position, 0)
+    with transaction(runtime.factory) as db:
+        rows, _ = queue(session=db, filters=filters, limit=1, offset=position)
+        item_id = rows[0].id if rows else None
+    query = urlencode(chosen)
+    if item_id is None:
+        done = request.query_params.get("done", "")
+        suffix = f"&done={done}" if done else ""
+        return RedirectResponse(f"/ui/queue?{query}{suffix}&end=1", status_code=303)
+    extra = urlencode({"pos": position, **chosen, **_done(request)})
+    return RedirectResponse(f"/ui/items/{item_id}?{extra}", status_code=303)
+
+
+def _done(request: Request) -> dict[str, str]:
+    done = request.query_params.get("done")
+    return {"done": done} if done else {}
+
+
+# ---- item -----------------------------------------------------------------------------------
+
+
+def highlighted(text: str, flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The text cut into plain and flagged segments (overlapping hits merged); the template
+    escapes every segment."""
+    spans = sorted((int(f["start"]), int(f["end"]), f) for f in flags if f["end"] > f["start"])
+    merged: list[tuple[int, int, list[dict[str, Any]]]] = []
+    for start, end, flag in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), [*last[2], flag])
+        else:
+            merged.append((start, end, [flag]))
+    segments: list[dict[str, Any]] = []
+    cursor = 0
+    for start, end, hits in merged:
+        if start > cursor:
+            segments.append({"text": text[cursor:start], "flags": []})
+        segments.append({"text": text[start:end], "flags": hits})
+        cursor = end
+    if cursor < len(text):
+        segments.append({"text": text[cursor:], "flags": []})
+    return segments
+
+
+def _item_context(
+    request: Request, user: tuple[Principal, UiSession], item_id: int, **extra: Any
+) -> dict[str, Any] | None:
+    runtime = _runtime(request)
+    now = datetime.now(UTC)
+    with transaction(runtime.factory) as db:
+        try:
+            detail = to_detail(get_item(session=db, item_id=item_id, history=True))
+        except ServiceError:
+            return None
+    item = detail.model_dump()
+    left, overdue = time_left(detail.due_at, now)
+    position = request.query_params.get("pos")
+    _, chosen = _queue_filters(request)
+    return {
+        "user": user[0],
+        "csrf_token": user[1].csrf,
+        "item": item,
+        "segments": highlighted(detail.text, item["red_flags"]),
+        "time_left": left,
+        "is_overdue": overdue,
+        "position": int(position) if position and position.isdigit() else None,
+        "queue_query": urlencode(chosen),
+        "categories": [c.value for c in CATEGORIES],
+        "severities": [s.value for s in SEVERITIES],
+        "reasons": [r.value for r in DismissReason],
+        "done": request.query_params.get("done"),
+        "conflict": None,
+        "error": None,
+    } | extra
+
+
+@router.get("/items/{item_id}")
+def item_page(request: Request, item_id: int) -> Response:
+    user = _signed_in(request)
+    if user is None:
+        return _to_login(request)
+    context = _item_context(request, user, item_id)
+    if context is None:
+        return _render(
+            request,
+            "not_found.html",
+            {"user": user[0], "csrf_token": user[1].csrf, "item_id": item_id},
+            404,
+        )
+    return _render(request, "item.html", context)
+
+
+def _after(request: Request, item_id: int, form: Any, done: str, *, leaves_queue: bool) -> str:
+    """Where to go after a step: the next queue item when working the queue, else the item."""
+    position = str(form.get("pos") or "")
+    # Queue filters travel as q_<name>, apart from the review form's own category/severity.
+    chosen = {
+        k: str(form.get(f"q_{k}"))
+        for k in ("severity", "category", "owner", "source")
+        if form.get(f"q_{k}")
+    }
+    if position.isdigit():
+        # The item left the queue, so the next one now sits at the same position.
+        next_position = int(position) if leaves_queue else int(position) + 1
+        return f"/ui/queue/at/{next_position}?{urlencode(chosen | {'done': done})}"
+    return f"/ui/items/{item_id}?{urlencode({'done': done})}"
+
+
+@router.post("/items/{item_id}/{step}")
+async def item_step(request: Request, item_id: int, step: str) -> Response:
+    user = _signed_in(request)
+    if user is None:
+        return _to_login(request)
+    form = await request.form()
+    if not _check_csrf(user[1], form):
+        return _forbidden()
+    runtime = _runtime(request)
+    principal = user[0]
+    version = str(form.get("version") or "")
+    version_value = int(version) if version.isdigit() else None
+    try:
+        if step == "review":
+            with transaction(runtime.factory) as db:
+                before = get_item(session=db, item_id=item_id).status
+            review = ReviewIn(
+                version=version_value if version_value is not None else -1,
+                action=str(form.get("action") or ""),  # type: ignore[arg-type]
+                category=str(form.get("category") or "") or None,  # type: ignore[arg-type]
+                severity=str(form.get("severity") or "") or None,  # type: ignore[arg-type]
+                note=str(form.get("note") or "") or None,
+            )
+            flows.review(runtime, item_id, review, principal.actor)
+            target = _after(
+                request, item_id, form, "reviewed", leaves_queue=before == "needs_review"
+            )
+        elif step in ("acknowledge", "resolve", "dismiss"):
+            with transaction(runtime.factory) as db:
+                target = _close_step(request, db, step, item_id, form, version_value, principal)
+        else:
+            return HTMLResponse("Unknown action.", status_code=404)
+    except ConflictError as exc:
+        context = _item_context(
+            request,
+            user,
+            item_id,
+            conflict={
+                "detail": exc.detail,
+                "latest_review": exc.extra.get("latest_review"),
+                "current": exc.extra.get("current"),
+            },
+        )
+        if context is None:
+            return HTMLResponse("Not found.", status_code=404)
+        context["position"] = _form_position(form)
+        return _render(request, "item.html", context, 409)
+    except (ValidationError, InvalidInputError, ServiceError) as exc:
+        message = (
+            "; ".join(e["msg"] for e in exc.errors())
+            if isinstance(exc, ValidationError)
+            else str(exc)
+        )
+        context = _item_context(request, user, item_id, error=message)
+        if context is None:
+            return HTMLResponse("Not found.", status_code=404)
+        context["position"] = _form_position(form)
+        return _render(request, "item.html", context, 422)
+    return RedirectResponse(target, status_code=303)
+
+
+def _close_step(
+    request: Request,
+    db: Any,
+    step: str,
+    item_id: int,
+    form: Any,
+    version: int | None,
+    principal: Principal,
+) -> str:
+    """Acknowledge, resolve or dismiss; returns where to go next."""
+    note = str(form.get("note") or "") or None
+    if step == "acknowledge":
+        acknowledge_item(
+            session=db, item_id=item_id, version=version, actor=principal.actor, note=note
+        )
+        return _after(request, item_id, form, "acknowledged", leaves_queue=False)
+    if step == "resolve":
+        body = ResolveIn(
+            version=version,
+            action_taken=str(form.get("action_taken") or ""),
+            internal_change=str(form.get("internal_change") or ""),
+        )
+        resolve_item(session=db, item_id=item_id, body=body, actor=principal.actor)
+        return _after(request, item_id, form, "resolved", leaves_queue=False)
+    dismissal = DismissIn(
+        version=version,
+        reason=str(form.get("reason") or ""),  # type: ignore[arg-type]
+        note=note,
+    )
+    dismiss_item(session=db, item_id=item_id, body=dismissal, actor=principal.actor)
+    return _after(request, item_id, form, "dismissed", leaves_queue=True)
+
+
+def _form_position(form: Any) -> int | None:
+    position = str(form.get("pos") or "")
+    return int(position) if position.isdigit() else None
+
+
+# ---- dashboard ------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+@router.get("/dashboard")
+def dashboard(request: Request) -> Response:
+    user = _signed_in(request)
+    if user is None:
+        return _to_login(request)
+    runtime = _runtime(request)
+    today = datetime.now(UTC).date()
+    start = _parse_day(request.query_params.get("from")) or datetime.combine(
+        today - timedelta(days=27), datetime.min.time(), UTC
+    )
+    end_day = _parse_day(request.query_params.get("to")) or datetime.combine(
+        today, datetime.min.time(), UTC
+    )
+    end = end_day + timedelta(days=1)  # the chosen last day is included
+    bucket = "week" if request.query_params.get("bucket") == "week" else "day"
+    error = None
+    if end <= start:
+        error = "The end date must not be before the start date."
+        start, end = end - timedelta(days=1), end
+    with transaction(runtime.factory) as db:
+        metrics = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
+    return _render(
+        request,
+        "dashboard.html",
+        {
+            "user": user[0],
+            "csrf_token": user[1].csrf,
+            "metrics": metrics,
+            "charts": dashboard_charts(metrics),
+            "start": start.date().isoformat(),
+            "end": end_day.date().isoformat(),
+            "bucket": bucket,
+            "error": error,
+        },
+    )
+
+
+def dashboard_charts(metrics: dict[str, Any]) -> dict[str, str]:
+    response = metrics["escalation_response_time"]
+    by_severity = response["by_severity"]
+    trend = metrics["reputation_risk_trend"]["buckets"]
+    completion = metrics["resolution_completion"]
+    repeats = metrics["repeat_issues"]
+    agreement = [r for r in metrics["model_agreement"]["rows"] if r["head"] == "category"]
+    classes = sorted({c["proposed"] for r in agreement for c in r["by_proposed_class"]})
+    severity_agreement = [r for r in metrics["model_agreement"]["rows"] if r["head"] == "severity"]
+    return {
+        "response_time": charts.grouped_bar_chart(
+            "Escalation response time by severity",
+            [row["severity"] or "none" for row in by_severity],
+            [
+                ("p50", [row["p50_seconds"] for row in by_severity]),
+                ("p90", [row["p90_seconds"] for row in by_severity]),
+            ],
+            unit="duration",
+        ),
+        "completion": charts.bar_chart(
+            "Resolution completion rate",
+            [
+                charts.Bar(
+                    "resolved",
+                    completion["rate"],
+                    f"{completion['resolved']} of {completion['denominator']}",
+                )
+            ],
+            unit="%",
+            maximum=1.0,
+            colour="#16a34a",
+        ),
+        "risk_trend": charts.trend_chart(
+            "Reputation risk trend",
+            [b["label"] for b in trend],
+            [b["items"] for b in trend],
+            [b["red"] for b in trend],
+            [b["red_share"] for b in trend],
+        ),
+        "repeat_category": charts.bar_chart(
+            "Items by category",
+            [charts.Bar(r["category"] or "none", r["items"]) for r in repeats["by_category"]],
+        ),
+        "repeat_source": charts.bar_chart(
+            "Items by source",
+            [charts.Bar(r["source"] or "not given", r["items"]) for r in repeats["by_source"]],
+            colour="#7c3aed",
+        ),
+        "agreement_category": charts.grouped_bar_chart(
+            "Model-reviewer agreement by proposed category and model version",
+            classes,
+            [
+                (
+                    r["model_version"] or "no model",
+                    [
+                        next(
+                            (c["rate"] for c in r["by_proposed_class"] if c["proposed"] == k), None
+                        )
+                        for k in classes
+                    ],
+                )
+                for r in agreement
+            ],
+            unit="%",
+        ),
+        "agreement_severity": charts.bar_chart(
+            "Model-reviewer agreement on severity by model version",
+            [
+                charts.Bar(
+                    r["model_version"] or "no model", r["rate"], f"{r['agreed']} of {r['reviews']}"
+                )
+                for r in severity_agreement
+            ],
+            unit="%",
+            maximum=1.0,
+        ),
+        "rule_precision": charts.bar_chart(
+            "Red-flag rule precision against reviewers",
+            [
+                charts.Bar(f["family"], f["precision"], f"{f['confirmed_red']} of {f['reviewed']}")
+                for f in metrics["rule_precision"]["families"]
+            ],
+            unit="%",
+            maximum=1.0,
+            colour="#dc2626",
+        ),
+    }
