@@ -171,7 +171,9 @@ def trend_chart(
         f'<text x="{WIDTH - right + 6}" y="24" class="chart-value">100% red</text>',
     ]
     points = []
-    every = max(1, len(labels) // 8)
+    every = max(1, -(-len(labels) // 7))  # at most about seven axis labels
+    # Day labels lose their year on the axis (it is in the range above the chart).
+    short = [label[5:] if len(label) == 10 and label[4] == "-" else label for label in labels]
     for i, label in enumerate(labels):
         x = left + i * step
         total_h = (bottom - 24) * counts[i] / top
@@ -190,7 +192,7 @@ def trend_chart(
         if i % every == 0:
             parts.append(
                 f'<text x="{x + step / 2:.1f}" y="{bottom + 16}" text-anchor="middle" '
-                f'class="chart-label">{escape(label)}</text>'
+                f'class="chart-label">{escape(short[i])}</text>'
             )
     if len(points) > 1:
         parts.append(

@@ -51,6 +51,23 @@ PAGE_SIZE = 25
 TEMPLATES.env.filters["duration"] = lambda v: "—" if v is None else charts.human_duration(v)
 TEMPLATES.env.filters["percent"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
 
+
+def when(value: Any) -> str:
+    """A timestamp (datetime or ISO text) as `2026-11-22 19:33:04 UTC`; other text unchanged."""
+    if isinstance(value, str):
+        text: str = value
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "—" if value is None else str(value)
+
+
+TEMPLATES.env.filters["when"] = when
+
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 

@@ -5,9 +5,13 @@
                       "misinformation", "competitor_claim"];
   const severities = { g: "green", y: "yellow", r: "red" };
 
+  // Keys go to text fields and selects; a focused radio button or checkbox (as after `2` or
+  // `y`) does not swallow the next shortcut.
+  const notText = ["radio", "checkbox", "button", "submit", "reset"];
   function typing(target) {
-    return target && (target.isContentEditable ||
-      ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+    return Boolean(target) && (target.isContentEditable ||
+      ["TEXTAREA", "SELECT"].includes(target.tagName) ||
+      (target.tagName === "INPUT" && !notText.includes(target.type)));
   }
   function pick(name, value) {
     const input = document.querySelector(
@@ -28,6 +32,10 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && typing(event.target)) {
+      event.target.blur();  // leave the field, so the shortcuts work again
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
     const key = event.key;
     if (key === "c") { submit("confirm-form"); }
