@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from service.auth import Principal, authenticate, authorize
+from service.auth import Principal, authenticate, authorize, hash_key
 from service.db import transaction
-from service.runtime import Runtime
+from service.runtime import KEY_CACHE_SECONDS, Runtime
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -27,8 +28,17 @@ def _principal(
     key = x_api_key
     if key is None and authorization and authorization.lower().startswith("bearer "):
         key = authorization[7:].strip()
+    digest = hash_key(key) if key else ""
+    cached = runtime.key_cache.get(digest)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
     with transaction(runtime.factory) as session:
-        return authenticate(session=session, key=key)
+        principal = authenticate(session=session, key=key)
+    if len(runtime.key_cache) > 10_000:
+        runtime.key_cache.clear()
+    runtime.key_cache[digest] = (principal, now + KEY_CACHE_SECONDS)
+    return principal
 
 
 def require(permission: str) -> object:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.auth import Principal
 from service.model_holder import ModelHolder
 from service.routing import RoutingPolicy
 from service.webhooks import Notifier
 from triage.settings import Settings
+
+KEY_CACHE_SECONDS = 5.0
 
 
 @dataclass
@@ -21,3 +24,7 @@ class Runtime:
     holder: ModelHolder
     policy: RoutingPolicy
     notifier: Notifier
+    # API key hash -> (caller, monotonic time the entry expires): most requests skip the
+    # key query. Revoking through the API clears it; elsewhere a revocation takes effect
+    # within KEY_CACHE_SECONDS.
+    key_cache: dict[str, tuple[Principal, float]] = field(default_factory=dict)

@@ -66,7 +66,9 @@ def keys(runtime: RuntimeDep, _: Admin) -> list[dict[str, Any]]:
 def revoke(key_id: int, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     with transaction(runtime.factory) as session:
         record = revoke_key(session=session, key_id=key_id)
-        return {"id": record.id, "revoked_at": record.revoked_at}
+        result = {"id": record.id, "revoked_at": record.revoked_at}
+    runtime.key_cache.clear()  # the revoked key stops working now, not in a few seconds
+    return result
 
 
 @router.get("/policy")

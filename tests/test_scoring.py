@@ -1,0 +1,90 @@
+"""The fast scorer gives the scikit-learn pipeline's probabilities (within 1e-9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import strip_accents_unicode
+
+from model.classifier import HEADS, ClassifierConfig, TwoHeadClassifier
+from model.records import FeedbackItem
+from model.scoring import char_wb_grams
+from training.datasets import LabelledDataset
+from training.train import TrainedModel
+
+ODD_ITEMS = [
+    FeedbackItem("x"),
+    FeedbackItem("!!! ??? ..."),
+    FeedbackItem("Café crème brûlée — naïve résumé façade", rating=3, source="g2"),
+    FeedbackItem("ALL CAPS SHOUTING ABOUT THE INVOICE", rating=1, source="unknown-channel"),
+    FeedbackItem("Emoji 🙂🙂 and tabs\tand\nnewlines   and   spaces", rating=5, source="email"),
+    FeedbackItem("zzqx qqxz wvvw", source="trustpilot"),
+    FeedbackItem(" ".join(["lawsuit"] * 300)),
+]
+
+
+def _assert_same(classifier: TwoHeadClassifier, items: list[FeedbackItem]) -> None:
+    reference = classifier.pipeline_proba(items)
+    batch = classifier.fast_scorer().predict_proba(items)
+    for head in HEADS:
+        assert np.abs(batch[head] - reference.of(head)).max() < 1e-9
+    for i, item in enumerate(items[:200]):
+        single = classifier.fast_scorer().predict_proba([item])
+        for head in HEADS:
+            assert np.abs(single[head][0] - reference.of(head)[i]).max() < 1e-9
+
+
+def test_fast_scorer_matches_the_pipeline_on_the_calibration_set(
+    trained: TrainedModel, calibration_set: LabelledDataset
+) -> None:
+    _assert_same(trained.classifier, [*calibration_set.items, *ODD_ITEMS])
+    # predict_proba (what the engine calls) is the fast path.
+    fast = trained.classifier.predict_proba(calibration_set.items[:50])
+    reference = trained.classifier.pipeline_proba(calibration_set.items[:50])
+    assert np.abs(fast.category - reference.category).max() < 1e-9
+
+
+def test_generic_analyzer_fallback_matches_too(
+    trained: TrainedModel, calibration_set: LabelledDataset
+) -> None:
+    scorer = trained.classifier.fast_scorer()
+    items = [*calibration_set.items[:100], *ODD_ITEMS]
+    shortcut = scorer.predict_proba(items)
+    scorer._shortcut = False  # the path used when vectorizer settings differ
+    try:
+        generic = scorer.predict_proba(items)
+    finally:
+        scorer._shortcut = True
+    for head in HEADS:
+        assert np.abs(shortcut[head] - generic[head]).max() < 1e-12
+
+
+def test_char_grams_are_sklearns(trained: TrainedModel, train_set: LabelledDataset) -> None:
+    features = trained.classifier.features
+    assert features is not None
+    analyze = features.char.build_analyzer()
+    low, high = features.char.ngram_range
+    for text in [row.item.text for row in train_set.rows[:300]] + ["a", "ab", "a b c"]:
+        ours = [
+            g
+            for word in strip_accents_unicode(text.lower()).split()
+            for g in char_wb_grams(word, low, high)
+        ]
+        assert sorted(ours) == sorted(analyze(text))
+
+
+@pytest.mark.slow
+def test_svm_family_too(train_set: LabelledDataset, calibration_set: LabelledDataset) -> None:
+    classifier = TwoHeadClassifier(ClassifierConfig.for_family("tfidf_svm"))
+    classifier.fit(train_set.items, train_set.targets())
+    classifier.calibrate(calibration_set.items, calibration_set.targets())
+    _assert_same(classifier, calibration_set.items[:300])
+
+
+def test_the_scorer_is_not_saved_with_the_model(trained: TrainedModel) -> None:
+    import pickle
+
+    trained.classifier.fast_scorer()
+    state = pickle.loads(pickle.dumps(trained.classifier))
+    assert "_fast" not in state.__dict__
+    assert state.fast_scorer() is state.fast_scorer()
