@@ -240,6 +240,37 @@ def main(argv: list[str] | None = None) -> int:
                 _timed(lambda i: flows.classify(stored_only, [ItemIn(**body(i))], actor), count),
             )
         )
+        # What batching concurrent requests would buy: 32 items in one call / one transaction,
+        # timed per batch and reported per item.
+        size = 32
+        batches = max(count // size, 10)
+
+        def per_item(figures: dict[str, float]) -> dict[str, float]:
+            return {k: v / size for k, v in figures.items()}
+
+        def batch_items(i: int) -> list[FeedbackItem]:
+            return [items[(i * size + j) % n] for j in range(size)]
+
+        rows.append(
+            (
+                f"Triager.classify_many({size} items), per item",
+                per_item(_timed(lambda i: triager.classify_many(batch_items(i)), batches, 3)),
+            )
+        )
+        rows.append(
+            (
+                f"flows.classify({size} items, one transaction), per item",
+                per_item(
+                    _timed(
+                        lambda i: flows.classify(
+                            runtime, [ItemIn(**body(i * size + j)) for j in range(size)], actor
+                        ),
+                        batches,
+                        3,
+                    )
+                ),
+            )
+        )
 
         def request(on: TestClient, i: int) -> None:
             response = on.post("/v1/classify", json=body(i), headers=headers)

@@ -1555,7 +1555,7 @@ def build_nlp() -> Language:
 
 # --------------------------------------------------------------------------- prefilter
 
-# Distinct chunks the prefilter remembers (about 200 bytes each); past this it starts afresh.
+# Distinct chunks the prefilter remembers (about 250 bytes each); past this it starts afresh.
 _CACHE_LIMIT = 100_000
 _WORD_ATTRS = ("LEMMA", "LOWER", "ORTH")
 _REPEAT = re.compile(r"\{(\d+),(\d+)\}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import spacy_lookups_data
+from spacy.lang.norm_exceptions import BASE_NORMS
 
 import model.rules
 from model.rules import RedFlagRules, compile_phrase
@@ -216,7 +217,13 @@ def test_whitespace_tokens_never_fill_a_slot(rules: RedFlagRules) -> None:
     table = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
     with gzip.open(table, "rt", encoding="utf-8") as handle:
         lemmas: dict[str, str] = json.load(handle)
-    assert not [key for key in lemmas if key.strip() == "" or lemmas[key].strip() == ""]
+    # A whitespace token's lemma is its norm, looked up: no whitespace key in the table,
+    assert not [key for key in lemmas if key.strip() == ""]
+    # and its norm is whitespace: its lower case, a whitespace norm exception, or a special
+    # case's whitespace NORM.
+    assert [key for key in BASE_NORMS if key.strip() == ""] == []
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert all(rules.nlp.vocab[space * 2].norm_.strip() == "" for space in spaces)
     for case, pieces in rules.nlp.tokenizer.rules.items():
         if case.strip() == "":
             assert all(str(value).strip() == "" for piece in pieces for value in piece.values())
