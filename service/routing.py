@@ -101,6 +101,16 @@ class Route:
     policy_version: str
     due_at: datetime
 
+    def event_data(self) -> dict[str, str]:
+        """What a `routed` event records about this decision."""
+        return {
+            "owner": self.owner.value,
+            "response_rule": self.response_rule.value,
+            "rule": self.rule,
+            "policy_version": self.policy_version,
+            "due_at": self.due_at.isoformat(),
+        }
+
 
 def _holds(when: Conditions, facts: RoutingFacts) -> bool:
     if when.category is not None and facts.category not in when.category:

@@ -402,13 +402,7 @@ def _store_new(
         now=now,
         from_status=status.value,
         to_status=status.value,
-        data={
-            "owner": routing.owner.value,
-            "response_rule": routing.response_rule.value,
-            "rule": routing.rule,
-            "policy_version": routing.policy_version,
-            "due_at": routing.due_at.isoformat(),
-        },
+        data=routing.event_data(),
     )
     session.add(item)
     return item
@@ -610,14 +604,7 @@ def review_item(
                 now=now,
                 from_status=item.status,
                 to_status=item.status,
-                data={
-                    "owner": routing.owner.value,
-                    "response_rule": routing.response_rule.value,
-                    "rule": routing.rule,
-                    "policy_version": routing.policy_version,
-                    "due_at": routing.due_at.isoformat(),
-                    "after": "review",
-                },
+                data=routing.event_data() | {"after": "review"},
             )
     item.version += 1
     session.flush()
