@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -17,11 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from model.errors import InvalidInputError, TriageError
 from service import flows
 from service.api import admin, classify, health, items, metrics
 from service.auth import seed_bootstrap_key
+from service.batching import ClassifyBatcher
 from service.db import make_engine, session_factory, transaction
 from service.errors import ServiceError
 from service.model_holder import ModelHolder
@@ -54,7 +57,9 @@ def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> R
         backoff_seconds=settings.webhook_backoff_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
     )
-    return Runtime(settings, engine, factory, holder, policy, notifier)
+    runtime = Runtime(settings, engine, factory, holder, policy, notifier)
+    runtime.batcher = ClassifyBatcher(functools.partial(flows.classify_submitted, runtime))
+    return runtime
 
 
 async def _escalation_loop(runtime: Runtime) -> None:
@@ -141,6 +146,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 loop.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop
+            await run_in_threadpool(current.batcher.close)
             await run_in_threadpool(current.notifier.stop)
             if runtime is None:
                 current.engine.dispose()
@@ -162,7 +168,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.include_router(ui_routes.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -175,14 +181,44 @@ UI_CSP = (
 )
 
 
-async def security_headers(request: Request, call_next: Any) -> Any:
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.url.path.startswith("/ui"):
-        response.headers.setdefault("Content-Security-Policy", UI_CSP)
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if not request.url.path.startswith("/ui/static"):
-            response.headers.setdefault("Cache-Control", "no-store")
-    return response
+_COMMON_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+_UI_HEADERS = (
+    (b"content-security-policy", UI_CSP.encode()),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response, keeping any a route set itself.
+
+    A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` (`app.middleware("http")`) runs
+    each request through an extra task and memory streams, about 0.5 ms of CPU a request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        wanted = list(_COMMON_HEADERS)
+        if path.startswith("/ui"):
+            wanted.extend(_UI_HEADERS)
+            if not path.startswith("/ui/static"):
+                wanted.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((n, v) for n, v in wanted if n not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -6,13 +6,16 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 
 from service.auth import Principal, authenticate, authorize, hash_key
 from service.db import transaction
 from service.runtime import KEY_CACHE_SECONDS, Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies are async so that a request whose key is cached never waits for a thread
+# (FastAPI runs a sync dependency in its thread pool, one hop per dependency).
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -20,7 +23,12 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def _principal(
+def _lookup(runtime: Runtime, key: str | None) -> Principal:
+    with transaction(runtime.factory) as session:
+        return authenticate(session=session, key=key)
+
+
+async def _principal(
     runtime: RuntimeDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
@@ -33,8 +41,7 @@ def _principal(
     now = time.monotonic()
     if cached is not None and cached[1] > now:
         return cached[0]
-    with transaction(runtime.factory) as session:
-        principal = authenticate(session=session, key=key)
+    principal = await run_in_threadpool(_lookup, runtime, key)
     if len(runtime.key_cache) > 10_000:
         runtime.key_cache.clear()
     runtime.key_cache[digest] = (principal, now + KEY_CACHE_SECONDS)
@@ -44,7 +51,7 @@ def _principal(
 def require(permission: str) -> object:
     """A dependency that authenticates the caller and checks the role allows `permission`."""
 
-    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
         authorize(principal, permission)
         return principal
 

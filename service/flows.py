@@ -40,7 +40,15 @@ def _red_notifications(items: Sequence[Item]) -> list[Notification]:
 def classify(
     runtime: Runtime, items: Sequence[ItemIn], actor: Actor
 ) -> list[ClassifyResult | Rejected]:
-    """Classify and store `items` in one committed transaction, then notify red ones."""
+    """Classify and store `items`, all submitted by `actor`; see `classify_submitted`."""
+    return classify_submitted(runtime, items, [actor] * len(items))
+
+
+def classify_submitted(
+    runtime: Runtime, items: Sequence[ItemIn], actors: Sequence[Actor]
+) -> list[ClassifyResult | Rejected]:
+    """Classify and store `items` (each submitted by the actor at its index) in one
+    committed transaction, then notify red ones."""
     from sqlalchemy.exc import IntegrityError
 
     triager = runtime.holder.triager  # this request keeps this model even if a reload swaps it
@@ -52,7 +60,7 @@ def classify(
                     triager=triager,
                     policy=runtime.policy,
                     items=items,
-                    actor=actor,
+                    actors=actors,
                     max_chars=runtime.settings.max_text_chars,
                 )
                 results: list[ClassifyResult | Rejected] = [

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.auth import Principal
+from service.batching import ClassifyBatcher
 from service.model_holder import ModelHolder
 from service.routing import RoutingPolicy
 from service.webhooks import Notifier
@@ -28,3 +29,6 @@ class Runtime:
     # key query. Revoking through the API clears it; elsewhere a revocation takes effect
     # within KEY_CACHE_SECONDS.
     key_cache: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+    # Gathers concurrent single-item classify requests into one transaction; set by
+    # `service.app.build_runtime`, which wires it to `flows.classify_submitted`.
+    batcher: ClassifyBatcher = field(init=False)

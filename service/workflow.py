@@ -427,13 +427,16 @@ def classify_and_store(
     triager: Triager,
     policy: RoutingPolicy,
     items: Sequence[ItemIn],
-    actor: Actor,
+    actors: Sequence[Actor],
     max_chars: int,
     now: datetime | None = None,
 ) -> list[Stored | Rejected]:
-    """Classify, route and store each item; a re-posted (source, external_id) returns the
-    stored item. Bad items are returned as `Rejected` by index; the rest go on. The caller
-    commits; on a concurrent insert of the same external id it retries once."""
+    """Classify, route and store each item, submitted by the actor at the same index; a
+    re-posted (source, external_id) returns the stored item. Bad items are returned as
+    `Rejected` by index; the rest go on. The caller commits; on a concurrent insert of the
+    same external id it retries once."""
+    if len(actors) != len(items):
+        raise ValueError(f"{len(items)} items but {len(actors)} actors")
     now = now or utcnow()
     outcomes: list[Stored | Rejected | None] = [None] * len(items)
     fresh: list[tuple[int, ItemIn, FeedbackItem]] = []
@@ -470,7 +473,13 @@ def classify_and_store(
     results = triager.classify_many([parsed for _, _, parsed in fresh])
     for (index, raw, parsed), result in zip(fresh, results, strict=True):
         item = _store_new(
-            session, raw=raw, parsed=parsed, result=result, policy=policy, actor=actor, now=now
+            session,
+            raw=raw,
+            parsed=parsed,
+            result=result,
+            policy=policy,
+            actor=actors[index],
+            now=now,
         )
         outcomes[index] = Stored(item, duplicate=False)
     session.flush()

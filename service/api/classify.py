@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
 from service import flows
@@ -17,12 +17,13 @@ router = APIRouter(prefix="/v1", tags=["classify"])
 
 
 @router.post("/classify", response_model=ClassifyResult)
-def classify_one(body: ItemIn, runtime: RuntimeDep, principal: Classifier) -> Any:
+async def classify_one(body: ItemIn, runtime: RuntimeDep, principal: Classifier) -> Response:
     """Classify, route and store one item; re-posting a (source, external_id) returns it."""
-    (outcome,) = flows.classify(runtime, [body], principal.actor)
+    (outcome,) = await runtime.batcher.submit([body], principal.actor)
     if isinstance(outcome, Rejected):
         raise UnprocessableError(outcome.detail)
-    return outcome
+    # Already a validated ClassifyResult: serialise it once, here, not again in FastAPI.
+    return Response(outcome.model_dump_json(), media_type="application/json")
 
 
 def _validate_each(raw_items: list[dict[str, Any]]) -> tuple[list[ItemIn], list[BatchError]]:
