@@ -8,7 +8,6 @@ from model.labels import Severity
 from service.db import transaction
 from service.runtime import Runtime
 from service.schemas import ClassifyResult, ItemIn, ItemPublic, ReviewIn
-from service.tables import Item
 from service.webhooks import Notification
 from service.workflow import (
     Actor,
@@ -23,17 +22,17 @@ from service.workflow import (
 )
 
 
-def _red_notifications(items: Sequence[Item]) -> list[Notification]:
-    """One `red_item` notification per red item, tied to its classification event."""
+def _red_notifications(created: Sequence[Stored]) -> list[Notification]:
+    """One `red_item` notification per new red item, tied to its classification event."""
     return [
         Notification(
             kind="red_item",
-            item_id=item.id,
-            event_id=item.events[0].id,
-            item=ItemPublic.model_validate(item_public(item)).model_dump(mode="json"),
+            item_id=stored.public["id"],
+            event_id=stored.event_id,
+            item=ItemPublic.model_validate(stored.public).model_dump(mode="json"),
         )
-        for item in items
-        if item.severity == Severity.RED.value
+        for stored in created
+        if stored.public["severity"] == Severity.RED.value and stored.event_id is not None
     ]
 
 
@@ -64,12 +63,12 @@ def classify_submitted(
                     max_chars=runtime.settings.max_text_chars,
                 )
                 results: list[ClassifyResult | Rejected] = [
-                    ClassifyResult.model_validate(item_public(o.item) | {"duplicate": o.duplicate})
+                    ClassifyResult.model_validate(o.public | {"duplicate": o.duplicate})
                     if isinstance(o, Stored)
                     else o
                     for o in outcomes
                 ]
-                created = [o.item for o in outcomes if isinstance(o, Stored) and not o.duplicate]
+                created = [o for o in outcomes if isinstance(o, Stored) and not o.duplicate]
                 notifications = _red_notifications(created)
             break
         except IntegrityError as exc:

@@ -274,6 +274,28 @@ def test_repeated_service_failures_of_one_account_go_to_leadership(api: Any) -> 
         assert owners[-1] == "leadership" and owners[0] != "leadership"
 
 
+def test_repeats_inside_one_batch_count_like_separate_posts(api: Any) -> None:
+    """Items of one batch are inserted together at the end; the repeat count must still see
+    the earlier service issues of the same account in that batch."""
+    text = "The export has been failing since Monday's update, please fix it."
+    r = api.post(
+        "/v1/classify/batch",
+        json={
+            "items": [{"text": f"{text} (ticket {n})", "account_id": "globex"} for n in range(4)]
+        },
+    )
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["category"] for i in items] == ["service_issue"] * 4
+    assert [i["routing_rule"] == "repeated-service-failure" for i in items] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+    assert items[2]["owner"] == "leadership"
+
+
 def test_corrections_export_has_the_labelled_file_format(api: Any, tmp_path: Any) -> None:
     from service.workflow import corrections_rows
 
