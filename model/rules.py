@@ -1778,8 +1778,21 @@ class _Prefilter:
         return first, last
 
 
+# Pattern token (as its repr) -> its step: patterns share most tokens, and reading one checks
+# every word it accepts. Bounded by the distinct tokens of the phrases (a few thousand).
+_STEPS: dict[str, tuple[_Slot | None, int, int]] = {}
+
+
 def _step(token: dict[str, Any]) -> tuple[_Slot | None, int, int]:
     """A Matcher pattern token as a slot and a repeat range; fails on what it cannot read."""
+    key = repr(token)
+    step = _STEPS.get(key)
+    if step is None:
+        step = _STEPS[key] = _read_step(token)
+    return step
+
+
+def _read_step(token: dict[str, Any]) -> tuple[_Slot | None, int, int]:
     op = token.get("OP")
     repeat = _REPEAT.fullmatch(op) if isinstance(op, str) else None
     if op is None:
@@ -1986,6 +1999,7 @@ class RedFlagRules:
         self, families: Iterable[FamilyRules] | None = None, *, prefilter: bool = True
     ) -> None:
         self.nlp = build_nlp()
+        self._analyzed_words: dict[str, list[tuple[str, str]]] = {}
         self.families = tuple(families or (make() for make in FAMILY_PATTERNS))
         # Patterns are compiled into tries of steps over the token columns LEMMA, LOWER, ORTH
         # (0, 1, 2), one trie per first step, so patterns that share a beginning test it once.
@@ -2032,7 +2046,13 @@ class RedFlagRules:
         return sorted(found)
 
     def _analyze(self, word: str) -> list[tuple[str, str]]:
-        return [(token.lower_, token.lemma_) for token in self.nlp(word)]
+        """(lower, lemma) of each token of a phrase word; memoised, since the phrases repeat
+        their words (about 11,000 lookups of 1,500 words while building)."""
+        analyzed = self._analyzed_words.get(word)
+        if analyzed is None:
+            analyzed = [(token.lower_, token.lemma_) for token in self.nlp(word)]
+            self._analyzed_words[word] = analyzed
+        return list(analyzed)
 
     def may_hit(self, text: str) -> bool:
         """False only when no rule can fire on `text` (then `find` skips spaCy)."""
