@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
@@ -15,6 +17,7 @@ from service.enums import ActorType
 from service.schemas import ItemIn
 from service.workflow import Actor, Rejected
 
+T = TypeVar("T")
 ALICE = Actor(ActorType.SYSTEM, "alice")
 BOB = Actor(ActorType.SYSTEM, "bob")
 
@@ -44,6 +47,13 @@ class Recorder:
         ]
 
 
+def run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """asyncio.run in a thread of its own: the browser tests' session-wide Playwright keeps an
+    event loop running in the main thread, where asyncio.run would refuse to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario()).result(timeout=60)
+
+
 def items(*texts: str) -> list[ItemIn]:
     return [ItemIn(text=t) for t in texts]
 
@@ -68,7 +78,7 @@ def test_requests_arriving_during_a_batch_form_the_next_batch() -> None:
         recorder.release.set()
         return await asyncio.gather(first, *rest)
 
-    results = asyncio.run(scenario())
+    results = run(scenario)
     batcher.close()
     assert recorder.calls == [
         [("a", "alice")],
@@ -100,7 +110,7 @@ def test_multi_item_requests_keep_their_own_indices_and_max_items() -> None:
         recorder.release.set()
         return await asyncio.gather(first, second, third)
 
-    _, second, third = asyncio.run(scenario())
+    _, second, third = run(scenario)
     batcher.close()
     # 2 + 2 items exceed max_items=3: the requests go in separate batches, never split.
     assert [len(call) for call in recorder.calls] == [1, 2, 2]
@@ -122,7 +132,7 @@ def test_one_failing_request_does_not_fail_the_others() -> None:
         recorder.release.set()
         return await asyncio.gather(first, *others, return_exceptions=True)
 
-    results = asyncio.run(scenario())
+    results = run(scenario)
     batcher.close()
     assert isinstance(results[2], RuntimeError)
     for result, text in zip([results[0], results[1], results[3]], "abc", strict=True):
@@ -136,10 +146,10 @@ def test_one_failing_request_does_not_fail_the_others() -> None:
 def test_a_lone_request_is_not_held_back_and_close_allows_reuse() -> None:
     recorder = Recorder()
     batcher = ClassifyBatcher(recorder)
-    (outcome,) = asyncio.run(batcher.submit(items("solo"), ALICE))
+    (outcome,) = run(lambda: batcher.submit(items("solo"), ALICE))
     batcher.close()
     # A later event loop (an app restarted on the same runtime) starts a new worker.
-    (again,) = asyncio.run(batcher.submit(items("again"), BOB))
+    (again,) = run(lambda: batcher.submit(items("again"), BOB))
     batcher.close()
     assert isinstance(outcome, Rejected) and outcome.detail == "solo"
     assert isinstance(again, Rejected) and again.detail == "again"
