@@ -27,7 +27,7 @@ from service.auth import seed_bootstrap_key
 from service.batching import ClassifyBatcher
 from service.db import make_engine, session_factory, transaction
 from service.errors import ServiceError
-from service.model_holder import ModelHolder
+from service.model_holder import ModelHolder, freeze_loaded_objects
 from service.routing import load_policy
 from service.runtime import Runtime
 from service.ui import routes as ui_routes
@@ -133,6 +133,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             runtime if runtime is not None else await run_in_threadpool(build_runtime, settings)
         )
         app.state.runtime = current
+        if runtime is None:  # a runtime handed in (tests) is its owner's to manage
+            freeze_loaded_objects()
         current.notifier.start()
         loop = (
             asyncio.create_task(_escalation_loop(current))

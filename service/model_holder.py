@@ -10,6 +10,7 @@ nothing loadable keeps serving the model already loaded and reports why in `erro
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import threading
@@ -115,6 +116,15 @@ def _champion_artifact(settings: Settings) -> tuple[Path, str] | None:
     if not found:
         raise TriageError(f"{REGISTERED_MODEL} version {number} has no triage model artifact")
     return found[0], number
+
+
+def freeze_loaded_objects() -> None:
+    """Move every object alive now (the model's vocabularies, the rules' tables: about 300,000
+    objects) out of the garbage collector's reach. Otherwise each full collection walks them
+    all, about 200 ms during which no request moves: the p99 at load was several times the
+    p50. Called by the service after start-up and after a model reload; whatever becomes
+    garbage later is still freed by reference counting."""
+    gc.freeze()
 
 
 class ModelHolder:

@@ -13,6 +13,7 @@ from service.db import transaction
 from service.deps import Admin, Reader, RuntimeDep
 from service.enums import Role
 from service.errors import BadGatewayError
+from service.model_holder import freeze_loaded_objects
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 
@@ -27,6 +28,7 @@ def model_info(runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
 async def model_reload(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     """Load the model again (e.g. after a promotion) and swap it in atomically."""
     state = await run_in_threadpool(runtime.holder.load)
+    freeze_loaded_objects()
     if state.error and not state.degraded:
         # The new model did not load; the old one keeps serving. Say so with an error status.
         raise BadGatewayError(f"reload failed: {state.error}", model=state.describe())
