@@ -1491,16 +1491,6 @@ def _word_pattern(words: list[tuple[str, bool]]) -> dict[str, Any]:
     return {"LEMMA": {"IN": sorted(set(lemmas))}}
 
 
-def _anchor(token: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """The attribute and words a pattern's first token accepts."""
-    if token.get("OP") is not None:
-        raise ValueError(f"a pattern may not start with an optional token: {token}")
-    for attr in ("LEMMA", "LOWER", "ORTH"):
-        if attr in token:
-            return attr, tuple(sorted(token[attr]["IN"]))
-    raise ValueError(f"cannot index pattern token {token}")
-
-
 def _split_groups(phrase: str) -> list[str]:
     """Split on spaces, keeping parenthesised groups (which may hold spaces) together."""
     groups: list[str] = []
@@ -2052,7 +2042,7 @@ class RedFlagRules:
         if analyzed is None:
             analyzed = [(token.lower_, token.lemma_) for token in self.nlp(word)]
             self._analyzed_words[word] = analyzed
-        return list(analyzed)
+        return analyzed
 
     def may_hit(self, text: str) -> bool:
         """False only when no rule can fire on `text` (then `find` skips spaCy)."""

@@ -325,15 +325,10 @@ def _event(
     to_status: str | None,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    event = Event(
-        created_at=now,
-        kind=kind.value,
-        actor_type=actor.type.value,
-        actor=actor.name,
-        from_status=from_status,
-        to_status=to_status,
-        data=data or {},
+    row = _event_row(
+        kind, actor, now=now, from_status=from_status, to_status=to_status, data=data or {}
     )
+    event = Event(**row)
     item.events.append(event)
     return event
 
@@ -459,6 +454,7 @@ def _event_row(
     to_status: str | None,
     data: dict[str, Any],
 ) -> dict[str, Any]:
+    """An event's columns (without its item): inserted as is, or made into an `Event`."""
     return {
         "created_at": now,
         "kind": kind.value,
