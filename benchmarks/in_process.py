@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.artifact import load_triager
+from model.artifact import load_triager, read_artifact
 from model.records import FeedbackItem
 from training.datasets import load_labelled
 
@@ -52,7 +52,7 @@ def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the targets are per core
 
     triager = load_triager(args.model)
-    classifier = triager.classifier
+    classifier, _ = read_artifact(args.model)  # the scikit-learn pipeline, for comparison
     assert classifier is not None
     items = load_labelled(args.data).items
     print(

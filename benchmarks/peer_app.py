@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
 from model.artifact import read_artifact
-from model.classifier import HEAD_LABELS, HEADS
+from model.labels import HEAD_LABELS, HEADS
 from model.records import FeedbackItem
 
 

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     from fastapi.testclient import TestClient
     from pydantic import SecretStr
 
-    from model.artifact import load_triager
+    from model.artifact import load_triager, read_artifact
     from model.records import FeedbackItem
     from service import flows
     from service.app import create_app
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     migrate(database_url)
     triager = load_triager(model_path)
-    classifier = triager.classifier
+    classifier, _ = read_artifact(model_path)  # the scikit-learn pipeline, for comparison
     assert classifier is not None and classifier.features is not None
     items = [FeedbackItem(text=t) for t in texts]
     n = len(texts)

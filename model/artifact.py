@@ -1,4 +1,10 @@
-"""Saving and loading a model: one joblib file holding the classifier and its manifest.
+"""Saving and loading a model: one joblib file holding the classifier, its scorer and manifest.
+
+The file holds the fitted scikit-learn classifier (for evaluation, retraining and the stock
+pipeline) as pickled bytes, and beside it the `FastScorer` that serving uses. Loading for
+serving (`load_triager`) unpickles only the scorer, which is numpy arrays and dicts, so a
+server starts without importing scikit-learn or scipy. Files of format version 1 (the
+classifier alone) still load; their scorer is derived from the classifier.
 
 A joblib file is a pickle: load only artifacts you trained or trust.
 """
@@ -6,24 +12,31 @@ A joblib file is a pickle: load only artifacts you trained or trust.
 from __future__ import annotations
 
 import os
+import pickle
 import platform
 import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 
-from model.classifier import HEAD_LABELS, TwoHeadClassifier
 from model.engine import Triager
 from model.errors import ArtifactError, ModelNotFoundError
+from model.labels import HEAD_LABELS
 from model.manifest import ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, ModelManifest
 from model.policy import Thresholds
 from model.rules import RedFlagRules
+from model.scoring import FastScorer, ProbabilityModel
+
+if TYPE_CHECKING:
+    from model.classifier import TwoHeadClassifier
 
 # Pickled estimators are only safe to load with the scikit-learn (major.minor) that made them.
 _PINNED_LIBRARIES = ("scikit-learn",)
+# Format versions this install reads: 1 held the classifier object itself.
+_READABLE_VERSIONS = (1, ARTIFACT_FORMAT_VERSION)
 
 
 def library_versions() -> dict[str, str]:
@@ -39,11 +52,15 @@ def library_versions() -> dict[str, str]:
 def save_model(path: Path, *, classifier: TwoHeadClassifier, manifest: ModelManifest) -> None:
     """Write the artifact atomically: a crash mid-write never leaves a half-written model."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    scorer = classifier.fast_scorer()
     payload = {
         "format": ARTIFACT_FORMAT,
         "format_version": ARTIFACT_FORMAT_VERSION,
         "manifest": manifest.to_dict(),
-        "classifier": classifier,
+        # Vectorizer settings the scorer cannot reproduce leave it out: serving then loads
+        # the classifier, as it did before.
+        "scorer": scorer if scorer.portable else None,
+        "classifier": pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL),
     }
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
@@ -55,8 +72,8 @@ def save_model(path: Path, *, classifier: TwoHeadClassifier, manifest: ModelMani
         raise
 
 
-def read_artifact(path: Path) -> tuple[TwoHeadClassifier, ModelManifest]:
-    """The classifier and manifest of an artifact, after checking it can be used here."""
+def _read_payload(path: Path) -> tuple[dict[str, Any], ModelManifest]:
+    """The artifact's contents and manifest, after checking its format and labels."""
     if not path.is_file():
         raise ModelNotFoundError(f"no model at {path}: train one with `triage train`")
     try:
@@ -70,10 +87,10 @@ def read_artifact(path: Path) -> tuple[TwoHeadClassifier, ModelManifest]:
     if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
         raise ArtifactError(f"{path} is not a review-triage model artifact")
     version = payload.get("format_version")
-    if version != ARTIFACT_FORMAT_VERSION:
+    if version not in _READABLE_VERSIONS:
         raise ArtifactError(
-            f"{path} has artifact format version {version}; this install reads version "
-            f"{ARTIFACT_FORMAT_VERSION}: retrain the model"
+            f"{path} has artifact format version {version}; this install reads versions "
+            f"{', '.join(map(str, _READABLE_VERSIONS))}: retrain the model"
         )
     try:
         manifest = ModelManifest.from_dict(payload["manifest"])
@@ -85,6 +102,13 @@ def read_artifact(path: Path) -> tuple[TwoHeadClassifier, ModelManifest]:
             f"{path} was trained for labels {manifest.labels}, this install uses "
             f"{expected_labels}: retrain the model"
         )
+    return payload, manifest
+
+
+def _classifier(path: Path, payload: dict[str, Any], manifest: ModelManifest) -> TwoHeadClassifier:
+    """The fitted classifier of a payload (imports scikit-learn, whose version must match)."""
+    from model.classifier import TwoHeadClassifier
+
     installed = library_versions()
     for name in _PINNED_LIBRARIES:
         made_with = manifest.libraries.get(name, "unknown")
@@ -94,16 +118,37 @@ def read_artifact(path: Path) -> tuple[TwoHeadClassifier, ModelManifest]:
                 "retrain the model or install the matching version"
             )
     classifier = payload.get("classifier")
+    if isinstance(classifier, bytes):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                classifier = pickle.loads(classifier)
+        except Exception as exc:
+            raise ArtifactError(f"{path} holds an unreadable classifier ({exc!r})") from exc
     if not isinstance(classifier, TwoHeadClassifier) or classifier.features is None:
         raise ArtifactError(f"{path} holds no fitted review-triage classifier")
-    return classifier, manifest
+    return classifier
+
+
+def read_artifact(path: Path) -> tuple[TwoHeadClassifier, ModelManifest]:
+    """The classifier and manifest of an artifact, after checking it can be used here."""
+    payload, manifest = _read_payload(path)
+    return _classifier(path, payload, manifest), manifest
 
 
 def load_triager(path: Path, *, rules: RedFlagRules | None = None) -> Triager:
-    """A ready Triager from an artifact (rules are compiled unless given)."""
-    classifier, manifest = read_artifact(path)
+    """A ready Triager from an artifact (rules are compiled unless given). It scores with the
+    saved `FastScorer` and never imports scikit-learn, unless the file has no scorer."""
+    payload, manifest = _read_payload(path)
+    scorer: ProbabilityModel
+    if payload.get("scorer") is not None:
+        scorer = payload["scorer"]
+        if not isinstance(scorer, FastScorer):
+            raise ArtifactError(f"{path} holds no usable scorer")
+    else:
+        scorer = _classifier(path, payload, manifest)
     return Triager(
-        classifier=classifier,
+        scorer=scorer,
         thresholds=Thresholds.from_dict(manifest.thresholds),
         manifest=manifest,
         rules=rules,

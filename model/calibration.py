@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize, minimize_scalar
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -42,6 +41,8 @@ def fit_temperature(logits: FloatArray, y: IntArray) -> float:
 
     def loss(log_t: float) -> float:
         return negative_log_likelihood(softmax(logits, math.exp(log_t)), y)
+
+    from scipy.optimize import minimize_scalar  # fitting only: serving never imports scipy
 
     result = minimize_scalar(loss, bounds=(math.log(0.02), math.log(50.0)), method="bounded")
     return float(math.exp(result.x))
@@ -91,6 +92,8 @@ def fit_vector_scaling(
         d_log_t = -(d_scaled * logits / temperatures).sum(axis=0)
         d_bias = d_scaled.sum(axis=0) + 2 * bias_penalty * biases
         return loss, np.concatenate([d_log_t, d_bias])
+
+    from scipy.optimize import minimize  # fitting only: serving never imports scipy
 
     result = minimize(loss_and_gradient, np.zeros(2 * n_classes), jac=True, method="L-BFGS-B")
     temperatures = tuple(float(t) for t in np.exp(result.x[:n_classes]))

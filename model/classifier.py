@@ -15,16 +15,9 @@ from sklearn.svm import LinearSVC
 
 from model.calibration import FloatArray, IntArray, VectorScaling, fit_calibration
 from model.features import FeatureBuilder
-from model.labels import CATEGORIES, SEVERITIES
+from model.labels import HEAD_LABELS, HEADS
 from model.records import FeedbackItem
-from model.scoring import FastScorer
-
-HEADS = ("category", "severity")
-HEAD_LABELS: dict[str, tuple[str, ...]] = {
-    "category": tuple(c.value for c in CATEGORIES),
-    "severity": tuple(s.value for s in SEVERITIES),
-}
-
+from model.scoring import FastScorer, HeadProbabilities
 
 # Model families a config can select: the same word+char TF-IDF features, a different linear
 # head. Both heads' scores are mapped to probabilities by the calibration step.
@@ -61,18 +54,6 @@ class ClassifierConfig:
         c = _FAMILY_C[family]
         values: dict[str, object] = {"family": family, "c_category": c, "c_severity": c}
         return cls(**(values | overrides))  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True, slots=True)
-class HeadProbabilities:
-    """Calibrated probabilities of both heads; columns follow `HEAD_LABELS`."""
-
-    category: FloatArray
-    severity: FloatArray
-
-    def of(self, head: str) -> FloatArray:
-        result: FloatArray = getattr(self, head)
-        return result
 
 
 class TwoHeadClassifier:
@@ -144,8 +125,7 @@ class TwoHeadClassifier:
     def predict_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities:
         """Calibrated probabilities through the fast scorer (`pipeline_proba` gives the same
         figures through the stock scikit-learn pipeline, which tests compare it with)."""
-        fast = self.fast_scorer().predict_proba(items)
-        return HeadProbabilities(category=fast["category"], severity=fast["severity"])
+        return self.fast_scorer().predict_proba(items)
 
     def pipeline_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities:
         """Calibrated probabilities through the stock scikit-learn pipeline."""
@@ -161,7 +141,7 @@ class TwoHeadClassifier:
         if scorer is None:
             if self.features is None:
                 raise RuntimeError("the classifier is not fitted")
-            scorer = FastScorer(
+            scorer = FastScorer.from_fitted(
                 self.features,
                 {
                     head: (

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from model.classifier import HEAD_LABELS, HeadProbabilities, TwoHeadClassifier
-from model.labels import Category, Decision, Severity
+from model.labels import HEAD_LABELS, Category, Decision, Severity
 from model.manifest import ModelManifest
 from model.policy import ModelProposal, Thresholds, decide
 from model.records import FeedbackItem
 from model.rules import RULES_VERSION, RedFlagHit, RedFlagRules
+from model.scoring import HeadProbabilities, ProbabilityModel
 
 # Output keys of one result, in order; the CLI, the service and the pyfunc all use them.
 RESULT_KEYS = (
@@ -64,19 +64,20 @@ class TriageResult:
 class Triager:
     """Classifies feedback. Build once (rules compile in about a second) and reuse.
 
-    With `classifier=None` it still runs: the rules apply and every item goes to a human
+    `scorer` is a fitted `TwoHeadClassifier` or, in a served model, its saved `FastScorer`.
+    With `scorer=None` it still runs: the rules apply and every item goes to a human
     with the reason `model_unavailable`.
     """
 
     def __init__(
         self,
         *,
-        classifier: TwoHeadClassifier | None,
+        scorer: ProbabilityModel | None,
         thresholds: Thresholds | None,
         manifest: ModelManifest | None,
         rules: RedFlagRules | None = None,
     ) -> None:
-        self.classifier = classifier
+        self.scorer = scorer
         self.thresholds = thresholds
         self.manifest = manifest
         self.rules = rules or RedFlagRules()
@@ -92,7 +93,7 @@ class Triager:
         if not items:
             return []
         hits = self.rules.find_many(item.text for item in items)
-        probs = self.classifier.predict_proba(items) if self.classifier is not None else None
+        probs = self.scorer.predict_proba(items) if self.scorer is not None else None
         return [self._result(i, hits[i], probs) for i in range(len(items))]
 
     def _result(

@@ -8,12 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from model.labels import KNOWN_SOURCES
+from model.metadata import METADATA_SLOTS, metadata_slots
 from model.records import FeedbackItem
-
-_RATING_SLOTS = 6  # "not given" plus 1..5
-_SOURCE_SLOTS = len(KNOWN_SOURCES) + 2  # "not given", known channels, "other"
-_SOURCE_INDEX = {name: i + 1 for i, name in enumerate(KNOWN_SOURCES)}
 
 
 class FeatureBuilder:
@@ -69,9 +65,7 @@ class FeatureBuilder:
         rows = np.repeat(np.arange(len(items)), 2)
         cols = np.empty(2 * len(items), dtype=np.int64)
         for i, item in enumerate(items):
-            cols[2 * i] = item.rating or 0
-            source = 0 if item.source is None else _SOURCE_INDEX.get(item.source, _SOURCE_SLOTS - 1)
-            cols[2 * i + 1] = _RATING_SLOTS + source
+            cols[2 * i], cols[2 * i + 1] = metadata_slots(item)
         data = np.full(len(cols), self.metadata_weight)
-        shape = (len(items), _RATING_SLOTS + _SOURCE_SLOTS)
+        shape = (len(items), METADATA_SLOTS)
         return sp.csr_matrix((data, (rows, cols)), shape=shape)

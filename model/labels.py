@@ -65,6 +65,13 @@ class AccountTier(StrEnum):
 
 CATEGORIES: tuple[Category, ...] = tuple(Category)
 SEVERITIES: tuple[Severity, ...] = tuple(Severity)
+
+# The classifier's two heads and the column order of each head's probabilities.
+HEADS = ("category", "severity")
+HEAD_LABELS: dict[str, tuple[str, ...]] = {
+    "category": tuple(c.value for c in CATEGORIES),
+    "severity": tuple(s.value for s in SEVERITIES),
+}
 FLAG_FAMILIES: tuple[FlagFamily, ...] = tuple(FlagFamily)
 
 # Channels the classifier knows by name; any other source is still accepted and counted as "other".

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ARTIFACT_FORMAT = "review-triage-model"
-ARTIFACT_FORMAT_VERSION = 1
+ARTIFACT_FORMAT_VERSION = 2  # 2: the scorer beside the classifier (kept as pickled bytes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,12 @@ character n-grams (about 700 per text) dominated, so each word's n-gram columns 
 (words repeat across texts); counts, TF and IDF weights and norms are one numpy pass per
 block instead of Python loops over n-grams (`Counter` spent most of its time in an
 `isinstance` check); both heads' weights sit in one matrix, so a text gathers its rows once,
-and a batch is one sparse product; calibration and softmax of one row run on plain floats.
+and a batch gathers and sums its rows in one numpy pass per block of texts; calibration and
+softmax of one row run on plain floats.
+
+The scorer is also what a served model loads: its state is plain numpy arrays, dicts and
+floats, so unpickling it (`model.artifact.load_triager`) imports neither scikit-learn nor
+scipy, which would cost a server about two seconds of start-up.
 """
 
 from __future__ import annotations
@@ -21,19 +26,54 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import strip_accents_unicode
 
 from model.calibration import FloatArray, IntArray, VectorScaling
-from model.features import _RATING_SLOTS, _SOURCE_INDEX, _SOURCE_SLOTS, FeatureBuilder
+from model.labels import HEADS
+from model.metadata import metadata_slots
 from model.records import FeedbackItem
+
+if TYPE_CHECKING:
+    from model.features import FeatureBuilder
 
 Analyzer = Callable[[str], list[str]]
 _WORD_CACHE_LIMIT = 200_000  # distinct words whose character n-gram columns are remembered
+_BATCH_BLOCK = 256  # texts whose gathered weight rows are summed at once (bounds memory)
+
+
+@dataclass(frozen=True, slots=True)
+class HeadProbabilities:
+    """Calibrated probabilities of both heads; columns follow `HEAD_LABELS`."""
+
+    category: FloatArray
+    severity: FloatArray
+
+    def of(self, head: str) -> FloatArray:
+        result: FloatArray = getattr(self, head)
+        return result
+
+    def __getitem__(self, head: str) -> FloatArray:
+        return self.of(head)
+
+
+class ProbabilityModel(Protocol):
+    """What the engine asks of a model: calibrated probabilities of both heads."""
+
+    def predict_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities: ...
+
+
+def strip_accents_unicode(text: str) -> str:
+    """scikit-learn's `strip_accents_unicode`, here so that scoring does not import it:
+    NFKD-decompose, then drop the combining marks (ASCII text is returned as it is)."""
+    if text.isascii():
+        return text
+    normalized = unicodedata.normalize("NFKD", text)
+    return "".join([c for c in normalized if not unicodedata.combining(c)])
 
 
 def _plain(vectorizer: Any) -> bool:
@@ -68,46 +108,126 @@ def char_wb_grams(word: str, low: int, high: int) -> list[str]:
 
 
 class FastScorer:
-    """Calibrated probabilities of both heads for a handful of items, without scipy.sparse."""
+    """Calibrated probabilities of both heads, from the fitted vocabularies and weights.
+
+    Build it with `from_fitted`. It can be saved (pickled) when the vectorizers use the
+    settings it reproduces itself (`portable`); otherwise it calls scikit-learn's analyzers,
+    which live only as long as the fitted pipeline does.
+    """
+
+    _SAVED = (
+        "_word_vocabulary",
+        "_char_vocabulary",
+        "_idf",
+        "_char_offset",
+        "_metadata_offset",
+        "_use_metadata",
+        "_metadata_weight",
+        "_token",
+        "_bigrams",
+        "_char_range",
+        "_weights",
+        "_intercept",
+        "_slices",
+        "_calibration",
+        "_shortcut",
+    )
 
     def __init__(
         self,
+        *,
+        word_vocabulary: dict[str, int],
+        char_vocabulary: dict[str, int],
+        idf: tuple[FloatArray, FloatArray],
+        token_pattern: str,
+        bigrams: bool,
+        char_range: tuple[int, int],
+        use_metadata: bool,
+        metadata_weight: float,
+        heads: dict[str, tuple[FloatArray, FloatArray, VectorScaling]],
+        shortcut: bool = True,
+        analyzers: tuple[Analyzer, Analyzer] | None = None,
+    ) -> None:
+        if tuple(heads) != HEADS:
+            raise ValueError(f"a scorer needs the heads {HEADS}, got {tuple(heads)}")
+        if not shortcut and analyzers is None:
+            raise ValueError("a scorer that does not reproduce the analyzers needs them")
+        # True when this module reproduces the vectorizers' analyzers (the default settings).
+        self._shortcut = shortcut
+        self._word_vocabulary = word_vocabulary
+        self._char_vocabulary = char_vocabulary
+        self._idf = idf
+        self._char_offset = len(idf[0])
+        self._metadata_offset = self._char_offset + len(idf[1])
+        self._use_metadata = use_metadata
+        self._metadata_weight = metadata_weight
+        self._token = re.compile(token_pattern)
+        self._bigrams = bigrams
+        self._char_range = char_range
+        # Both heads side by side, a row per feature: a text gathers its rows once.
+        self._weights = np.ascontiguousarray(np.hstack([coef.T for coef, _, _ in heads.values()]))
+        self._intercept = np.concatenate([intercept for _, intercept, _ in heads.values()])
+        bounds = np.cumsum([0, *(len(intercept) for _, intercept, _ in heads.values())])
+        self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+        self._calibration = [calibration for _, _, calibration in heads.values()]
+        self._analyzers = analyzers
+        self._derive()
+
+    def _derive(self) -> None:
+        """State rebuilt after loading: the calibration maps as floats, the n-gram cache."""
+        self._temperatures = [list(c.temperatures) for c in self._calibration]
+        self._biases = [list(c.biases) for c in self._calibration]
+        self._char_cache: dict[str, list[int]] = {}
+
+    @classmethod
+    def from_fitted(
+        cls,
         features: FeatureBuilder,
         heads: dict[str, tuple[FloatArray, FloatArray, VectorScaling]],
-    ) -> None:
+    ) -> FastScorer:
+        """The scorer of a fitted `FeatureBuilder` and each head's (coef, intercept, map)."""
         word, char = features.word, features.char
-        self._word_vocabulary: dict[str, int] = dict(word.vocabulary_)
-        self._char_vocabulary: dict[str, int] = dict(char.vocabulary_)
-        self._idf = (
-            np.asarray(word.idf_, dtype=np.float64),
-            np.asarray(char.idf_, dtype=np.float64),
-        )
-        self._char_offset = len(self._idf[0])
-        self._metadata_offset = self._char_offset + len(self._idf[1])
-        self._use_metadata = features.use_metadata
-        self._metadata_weight = features.metadata_weight
-        self._shortcut = (
+        shortcut = (
             _plain(word)
             and _plain(char)
             and word.analyzer == "word"
             and word.ngram_range in ((1, 1), (1, 2))
             and char.analyzer == "char_wb"
         )
-        self._token = re.compile(word.token_pattern)
-        self._bigrams = word.ngram_range == (1, 2)
-        self._char_range: tuple[int, int] = char.ngram_range
-        self._word_analyzer: Analyzer = word.build_analyzer()
-        self._char_analyzer: Analyzer = char.build_analyzer()
-        self._char_cache: dict[str, list[int]] = {}
-        # Both heads side by side, a row per feature: a text gathers its rows once.
-        self._names = tuple(heads)
-        self._weights = np.ascontiguousarray(np.hstack([coef.T for coef, _, _ in heads.values()]))
-        self._intercept = np.concatenate([intercept for _, intercept, _ in heads.values()])
-        bounds = np.cumsum([0, *(len(intercept) for _, intercept, _ in heads.values())])
-        self._slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
-        self._calibration = [calibration for _, _, calibration in heads.values()]
-        self._temperatures = [list(c.temperatures) for c in self._calibration]
-        self._biases = [list(c.biases) for c in self._calibration]
+        return cls(
+            word_vocabulary=dict(word.vocabulary_),
+            char_vocabulary=dict(char.vocabulary_),
+            idf=(
+                np.asarray(word.idf_, dtype=np.float64),
+                np.asarray(char.idf_, dtype=np.float64),
+            ),
+            token_pattern=word.token_pattern,
+            bigrams=word.ngram_range == (1, 2),
+            char_range=tuple(char.ngram_range),
+            use_metadata=features.use_metadata,
+            metadata_weight=features.metadata_weight,
+            heads=heads,
+            shortcut=shortcut,
+            analyzers=(word.build_analyzer(), char.build_analyzer()),
+        )
+
+    @property
+    def portable(self) -> bool:
+        """True when the scorer can be saved and loaded without scikit-learn."""
+        return self._shortcut
+
+    def __getstate__(self) -> dict[str, Any]:
+        if not self.portable:
+            raise TypeError("this scorer calls scikit-learn's analyzers and cannot be saved")
+        return {name: getattr(self, name) for name in self._SAVED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        missing = [name for name in self._SAVED if name not in state]
+        if missing:
+            raise ValueError(f"a saved scorer lacks {missing}")
+        self.__dict__.update(state)
+        self._analyzers = None
+        self._derive()
 
     # ---- features ---------------------------------------------------------------------------
 
@@ -129,9 +249,11 @@ class FastScorer:
     def _vocabulary_columns(self, text: str) -> tuple[list[int], list[int]]:
         """The vocabulary columns of every n-gram of `text` (repeats included), per block."""
         if not self._shortcut:
+            assert self._analyzers is not None  # the constructor checks this
+            word_analyzer, char_analyzer = self._analyzers
             return (
-                _known(self._word_vocabulary, self._word_analyzer(text)),
-                _known(self._char_vocabulary, self._char_analyzer(text)),
+                _known(self._word_vocabulary, word_analyzer(text)),
+                _known(self._char_vocabulary, char_analyzer(text)),
             )
         clean = strip_accents_unicode(text.lower())
         tokens: list[str] = self._token.findall(clean)
@@ -155,12 +277,9 @@ class FastScorer:
             weights /= np.sqrt(weights @ weights)
             blocks.append((unique + offset, weights))
         if self._use_metadata:
-            source = 0 if item.source is None else _SOURCE_INDEX.get(item.source, _SOURCE_SLOTS - 1)
+            rating_slot, source_slot = metadata_slots(item)
             metadata = np.array(
-                [
-                    self._metadata_offset + (item.rating or 0),
-                    self._metadata_offset + _RATING_SLOTS + source,
-                ],
+                [self._metadata_offset + rating_slot, self._metadata_offset + source_slot],
                 dtype=np.int64,
             )
             blocks.append((metadata, np.full(2, self._metadata_weight)))
@@ -175,39 +294,51 @@ class FastScorer:
         row: FloatArray = self._intercept + values @ self._weights[columns]
         return row
 
-    def logits(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:
-        """Logits of many items: their columns as one sparse matrix, one product with the
-        weights (instead of a gather per item)."""
+    def _block_logits(self, items: Sequence[FeedbackItem]) -> FloatArray:
+        """Raw scores of a few hundred items: every item's weight rows gathered at once,
+        scaled by its feature values and summed per item (`np.add.reduceat`)."""
         parts = [self._columns(item) for item in items]
-        indptr = np.cumsum([0, *(len(columns) for columns, _ in parts)])
-        matrix = sp.csr_matrix(
-            (
-                np.concatenate([values for _, values in parts]) if parts else np.zeros(0),
-                np.concatenate([cols for cols, _ in parts]) if parts else np.zeros(0, np.int64),
-                indptr,
-            ),
-            shape=(len(items), self._weights.shape[0]),
-        )
-        rows = np.asarray(matrix @ self._weights) + self._intercept
-        return {name: rows[:, part] for name, part in zip(self._names, self._slices, strict=True)}
+        rows = np.tile(self._intercept, (len(items), 1))
+        lengths = np.array([len(columns) for columns, _ in parts], dtype=np.int64)
+        if lengths.sum() == 0:
+            return rows
+        columns = np.concatenate([columns for columns, _ in parts])
+        values = np.concatenate([values for _, values in parts])
+        contributions = self._weights[columns] * values[:, None]
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        filled = lengths > 0
+        # With the empty items left out, each start's sum runs exactly to the next start.
+        rows[filled] += np.add.reduceat(contributions, starts[filled], axis=0)
+        return rows
 
-    def predict_proba(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:
+    def logits(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:
+        """Raw scores of each head for many items, in blocks of `_BATCH_BLOCK` items."""
+        if not items:
+            rows = np.zeros((0, len(self._intercept)))
+        else:
+            rows = np.vstack(
+                [
+                    self._block_logits(items[start : start + _BATCH_BLOCK])
+                    for start in range(0, len(items), _BATCH_BLOCK)
+                ]
+            )
+        return {name: rows[:, part] for name, part in zip(HEADS, self._slices, strict=True)}
+
+    def predict_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities:
         if len(items) != 1:
-            return {
-                name: calibration.apply(logits)
-                for calibration, (name, logits) in zip(
-                    self._calibration, self.logits(items).items(), strict=True
-                )
-            }
+            logits = self.logits(items)
+            category, severity = (
+                calibration.apply(logits[name])
+                for calibration, name in zip(self._calibration, HEADS, strict=True)
+            )
+            return HeadProbabilities(category=category, severity=severity)
         # One item: the calibrated softmax on plain floats (tiny arrays cost more than math).
         row = self._row(items[0]).tolist()
-        result: dict[str, FloatArray] = {}
-        for name, part, temps, biases in zip(
-            self._names, self._slices, self._temperatures, self._biases, strict=True
-        ):
+        result: list[FloatArray] = []
+        for part, temps, biases in zip(self._slices, self._temperatures, self._biases, strict=True):
             scaled = [z / t + b for z, t, b in zip(row[part], temps, biases, strict=True)]
             top = max(scaled)
             exps = [math.exp(z - top) for z in scaled]
             total = sum(exps)
-            result[name] = np.array([[e / total for e in exps]])
-        return result
+            result.append(np.array([[e / total for e in exps]]))
+        return HeadProbabilities(category=result[0], severity=result[1])

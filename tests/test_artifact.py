@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import joblib
@@ -73,3 +75,79 @@ def test_incompatible_artifacts_name_the_problem(
     path = _rewrite(model_path, tmp_path / "changed.joblib", change)
     with pytest.raises(ArtifactError, match=message):
         read_artifact(path)
+
+
+def test_a_broken_scorer_is_named(tmp_path: Path, model_path: Path, rules: RedFlagRules) -> None:
+    path = _rewrite(model_path, tmp_path / "changed.joblib", {"scorer": "not a scorer"})
+    with pytest.raises(ArtifactError, match="no usable scorer"):
+        load_triager(path, rules=rules)
+
+
+def test_unreadable_classifier_bytes_are_named(tmp_path: Path, model_path: Path) -> None:
+    path = _rewrite(model_path, tmp_path / "changed.joblib", {"classifier": b"\x80\x05junk"})
+    with pytest.raises(ArtifactError, match="unreadable classifier"):
+        read_artifact(path)
+
+
+def test_serving_scores_with_the_saved_scorer_like_the_pipeline(
+    model_path: Path, rules: RedFlagRules
+) -> None:
+    classifier, _ = read_artifact(model_path)
+    triager = load_triager(model_path, rules=rules)
+    assert type(triager.scorer).__name__ == "FastScorer"
+    items = [
+        FeedbackItem("They charged our card twice and support never answered.", rating=1),
+        FeedbackItem("Great onboarding, the HR module saved us hours.", source="g2"),
+    ]
+    served = triager.scorer.predict_proba(items) if triager.scorer else None
+    assert served is not None
+    reference = classifier.pipeline_proba(items)
+    assert abs(served.category - reference.category).max() < 1e-9
+    assert abs(served.severity - reference.severity).max() < 1e-9
+
+
+def test_format_version_1_files_still_load(
+    tmp_path: Path, model_path: Path, rules: RedFlagRules
+) -> None:
+    """Version 1 held the classifier object itself and no scorer."""
+    payload = joblib.load(model_path)
+    classifier, manifest = read_artifact(model_path)
+    old = tmp_path / "v1.joblib"
+    joblib.dump(
+        {
+            "format": payload["format"],
+            "format_version": 1,
+            "manifest": payload["manifest"],
+            "classifier": classifier,
+        },
+        old,
+    )
+    triager = load_triager(old, rules=rules)
+    item = FeedbackItem("The invoice export has been broken since the update.")
+    assert triager.classify(item).category_confidence == pytest.approx(
+        load_triager(model_path, rules=rules).classify(item).category_confidence, abs=1e-12
+    )
+    assert read_artifact(old)[1].model_version == manifest.model_version
+
+
+def test_loading_for_serving_imports_neither_scikit_learn_nor_scipy(model_path: Path) -> None:
+    """They cost a server about two seconds of start-up; the saved scorer needs only numpy."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from model.artifact import load_triager\n"
+        "from model.records import FeedbackItem\n"
+        "triager = load_triager(Path(sys.argv[1]))\n"
+        "print(triager.classify(FeedbackItem('our lawyer will be in touch')).decision)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'pandas'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(model_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    decision, heavy = done.stdout.split()[-2:]
+    assert decision == "rule_forced"
+    assert heavy == "[]"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import strip_accents_unicode
+from sklearn.feature_extraction.text import strip_accents_unicode as sklearn_strip_accents
 
 from model.classifier import HEADS, ClassifierConfig, TwoHeadClassifier
 from model.records import FeedbackItem
-from model.scoring import char_wb_grams
+from model.scoring import FastScorer, char_wb_grams, strip_accents_unicode
 from training.datasets import LabelledDataset
 from training.train import TrainedModel
 
@@ -67,7 +67,7 @@ def test_char_grams_are_sklearns(trained: TrainedModel, train_set: LabelledDatas
     for text in [row.item.text for row in train_set.rows[:300]] + ["a", "ab", "a b c"]:
         ours = [
             g
-            for word in strip_accents_unicode(text.lower()).split()
+            for word in sklearn_strip_accents(text.lower()).split()
             for g in char_wb_grams(word, low, high)
         ]
         assert sorted(ours) == sorted(analyze(text))
@@ -88,3 +88,48 @@ def test_the_scorer_is_not_saved_with_the_model(trained: TrainedModel) -> None:
     state = pickle.loads(pickle.dumps(trained.classifier))
     assert "_fast" not in state.__dict__
     assert state.fast_scorer() is state.fast_scorer()
+
+
+def test_accents_are_stripped_as_scikit_learn_strips_them() -> None:
+    texts = [
+        "plain ascii",
+        "Café crème brûlée — naïve résumé façade",
+        "Ångström Øresund Łódź straße ﬁnance ＡＢＣ ½ ² ñ",
+        "emoji 🙂 and \u0301 a lone combining mark",
+        "",
+    ]
+    for text in texts:
+        assert strip_accents_unicode(text) == sklearn_strip_accents(text)
+
+
+def test_a_saved_scorer_scores_exactly_as_before(
+    trained: TrainedModel, calibration_set: LabelledDataset
+) -> None:
+    import pickle
+
+    scorer = trained.classifier.fast_scorer()
+    assert scorer.portable
+    loaded = pickle.loads(pickle.dumps(scorer))
+    assert isinstance(loaded, FastScorer) and loaded.portable
+    items = [*calibration_set.items[:300], *ODD_ITEMS]  # more than one block of the batch path
+    before, after = scorer.predict_proba(items), loaded.predict_proba(items)
+    for head in HEADS:
+        assert np.array_equal(before[head], after[head])
+    assert np.array_equal(
+        scorer.predict_proba(items[:1]).category, loaded.predict_proba(items[:1]).category
+    )
+
+
+def test_a_scorer_that_needs_scikit_learns_analyzers_refuses_to_be_saved(
+    trained: TrainedModel,
+) -> None:
+    import pickle
+
+    scorer = trained.classifier.fast_scorer()
+    scorer._shortcut = False
+    try:
+        assert not scorer.portable
+        with pytest.raises(TypeError, match="cannot be saved"):
+            pickle.dumps(scorer)
+    finally:
+        scorer._shortcut = True

@@ -22,7 +22,8 @@ from typing import Literal
 
 import numpy as np
 
-from model.classifier import HEAD_LABELS, HEADS, ClassifierConfig, TwoHeadClassifier
+from model.classifier import ClassifierConfig, TwoHeadClassifier
+from model.labels import HEAD_LABELS, HEADS
 from training.datasets import LabelledDataset, LabelledItem
 from training.train import normalized_text
 

@@ -15,9 +15,8 @@ from typing import Any
 import numpy as np
 
 from model.calibration import IntArray
-from model.classifier import HEAD_LABELS
 from model.errors import DatasetError, InvalidInputError
-from model.labels import Category, FlagFamily, Severity
+from model.labels import HEAD_LABELS, Category, FlagFamily, Severity
 from model.manifest import DataDigest
 from model.records import FeedbackItem, RowReader, item_from_row
 

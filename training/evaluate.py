@@ -18,9 +18,8 @@ from model.calibration import (
     expected_calibration_error,
     reliability_bins,
 )
-from model.classifier import HEAD_LABELS
 from model.engine import Triager, TriageResult
-from model.labels import Decision, FlagFamily, Severity
+from model.labels import HEAD_LABELS, Decision, FlagFamily, Severity
 from training.datasets import LabelledDataset
 
 _RED = HEAD_LABELS["severity"].index(Severity.RED.value)
@@ -67,12 +66,12 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 def evaluate(triager: Triager, dataset: LabelledDataset) -> dict[str, Any]:
     """Every figure of the model alone, the rules alone and the combined decision."""
-    if triager.classifier is None:
+    if triager.scorer is None:
         raise ValueError("evaluation needs a model")
     items = dataset.items
     targets = dataset.targets()
     results = triager.classify_many(items)
-    probs = triager.classifier.predict_proba(items)
+    probs = triager.scorer.predict_proba(items)
     true_red = targets["severity"] == _RED
     true_green = targets["severity"] == _GREEN
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from model.artifact import load_triager
-from model.classifier import HEADS
 from model.engine import Triager
 from model.errors import PromotionRefusedError, RegistryError
+from model.labels import HEADS
 from model.rules import RedFlagRules
 from training.calibration_sets import CalibrationSet
 from training.evaluate import evaluate

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.classifier import HEAD_LABELS, HEADS
+from model.labels import HEAD_LABELS, HEADS
 from model.rules import RULES_VERSION
 from triage.settings import PROJECT_ROOT, Settings, get_settings
 

@@ -14,9 +14,10 @@ import numpy as np
 
 from model.artifact import library_versions, save_model
 from model.calibration import cross_fitted_probabilities, expected_calibration_error
-from model.classifier import HEAD_LABELS, HEADS, ClassifierConfig, TwoHeadClassifier
+from model.classifier import ClassifierConfig, TwoHeadClassifier
 from model.engine import Triager
 from model.errors import DatasetError
+from model.labels import HEAD_LABELS, HEADS
 from model.manifest import ModelManifest
 from model.policy import DEFAULT_TARGET_PRECISION, derive_thresholds
 from model.rules import RULES_VERSION, RedFlagRules
@@ -96,7 +97,7 @@ def train_model(
         training_data=train.digest,
         calibration_data=calibration.digest,
     )
-    triager = Triager(classifier=classifier, thresholds=thresholds, manifest=manifest, rules=rules)
+    triager = Triager(scorer=classifier, thresholds=thresholds, manifest=manifest, rules=rules)
     evaluation = evaluate(triager, calibration)
     for head in HEADS:
         # Calibration was fitted on this set: also report ECE with it fitted on other folds.
