@@ -19,13 +19,21 @@ Change any phrase and you must bump `RULES_VERSION`; every prediction records it
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import pickle
 import re
+import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache, reduce
+from importlib import metadata
 from itertools import chain, compress, count
 from operator import or_
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import spacy
@@ -1644,6 +1652,21 @@ class _Prefilter:
         self._cuts: dict[str, tuple[int, int]] = {}
         self._shared: dict[Any, Any] = {}
 
+    _UNSAVED = ("_tokenizer", "_table", "_masks", "_tokens", "_cuts", "_shared")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The compiled state, without the tokenizer and the per-chunk caches."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._UNSAVED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # `attach` gives the tokenizer back
+        self._table = _lemma_table()
+        self._masks, self._tokens, self._cuts, self._shared = {}, {}, {}, {}
+
+    def attach(self, tokenizer: Tokenizer) -> None:
+        """Use this tokenizer (the owner's, after loading a saved prefilter)."""
+        self._tokenizer = tokenizer
+
     def may_hit(self, text: str) -> bool:
         """False only if no rule pattern can match `text`."""
         words = text.split()
@@ -2035,6 +2058,17 @@ class RedFlagRules:
                 node.walk(start, start + 1, columns, found)
         return sorted(found)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The compiled rules without the spaCy pipeline (rebuilt on loading; see `load_rules`)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("nlp", "_analyzed_words")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.nlp = build_nlp()
+        self._analyzed_words = {}
+        if self._prefilter is not None:
+            self._prefilter.attach(self.nlp.tokenizer)
+
     def _analyze(self, word: str) -> list[tuple[str, str]]:
         """(lower, lemma) of each token of a phrase word; memoised, since the phrases repeat
         their words (about 11,000 lookups of 1,500 words while building)."""
@@ -2101,3 +2135,65 @@ class RedFlagRules:
                 )
         found.sort(key=lambda hit: (hit.start, hit.family.value))
         return found
+
+
+# --------------------------------------------------------------------------- compiled cache
+
+_log = logging.getLogger(__name__)
+
+
+def _cache_key() -> str:
+    """What the compiled rules depend on: this module's source (phrases, compiler), spaCy and
+    its lookup tables (tokens, lemmas) and the Python that pickled them."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name in ("spacy", "spacy-lookups-data"):
+        try:
+            digest.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none;".encode())
+    digest.update(f"{RULES_VERSION};{sys.version_info[:2]}".encode())
+    return digest.hexdigest()[:24]
+
+
+def load_rules(cache_dir: Path | None) -> RedFlagRules:
+    """The built-in rules, read from `cache_dir` when compiled there before, else compiled
+    and saved there for next time.
+
+    Compiling analyses every phrase word with spaCy (about a second); reading the compiled
+    tries back takes a fraction of that, which is most of a server's start-up otherwise. The
+    file name carries a digest of this module and of the spaCy install, so a change to any
+    phrase or to spaCy compiles afresh. An unreadable cache file is replaced, never trusted,
+    and a folder that cannot be written only costs the saving. The file is a pickle that only
+    this function writes: keep `cache_dir` as private as the model files.
+    """
+    if cache_dir is None:
+        return RedFlagRules()
+    path = cache_dir / f"rules-{_cache_key()}.pickle"
+    if path.is_file():
+        try:
+            loaded = pickle.loads(path.read_bytes())
+        except Exception as exc:  # a truncated or foreign file: compile again
+            _log.warning("compiled rules cache %s is unreadable (%r); recompiling", path, exc)
+        else:
+            if isinstance(loaded, RedFlagRules) and loaded.version == RULES_VERSION:
+                return loaded
+            _log.warning("compiled rules cache %s holds something else; recompiling", path)
+    rules = RedFlagRules()
+    try:
+        _save_atomically(rules, path)
+    except OSError as exc:
+        _log.warning("cannot save the compiled rules to %s (%s); compiling each time", path, exc)
+    return rules
+
+
+def _save_atomically(rules: RedFlagRules, path: Path) -> None:
+    """Pickle to a temporary file beside `path`, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(rules, out, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(tmp_name).replace(path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

@@ -22,7 +22,7 @@ from pathlib import Path
 from model.artifact import load_triager
 from model.engine import Triager
 from model.errors import TriageError
-from model.rules import RULES_VERSION, RedFlagRules
+from model.rules import RULES_VERSION, RedFlagRules, load_rules
 from triage.settings import Settings
 
 REGISTERED_MODEL = "review-triage"
@@ -44,7 +44,7 @@ class ModelState:
 
     @property
     def degraded(self) -> bool:
-        return self.triager.classifier is None
+        return self.triager.scorer is None
 
     def describe(self) -> dict[str, object]:
         manifest = self.triager.manifest
@@ -140,7 +140,7 @@ class ModelHolder:
     @property
     def rules(self) -> RedFlagRules:
         if self._rules is None:
-            self._rules = RedFlagRules()
+            self._rules = load_rules(self._settings.cache_dir)
         return self._rules
 
     @property
@@ -178,7 +178,7 @@ class ModelHolder:
                 return ModelState(triager, "file", str(self._settings.model_path), None, now, None)
             except Exception as exc:  # any unreadable model: the service still starts
                 errors.append(f"file: {exc}")
-        rules_only = Triager(classifier=None, thresholds=None, manifest=None, rules=self.rules)
+        rules_only = Triager(scorer=None, thresholds=None, manifest=None, rules=self.rules)
         error = "; ".join(errors) or "no model source"
         return ModelState(rules_only, "none", None, None, now, error)
 

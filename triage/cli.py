@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from tqdm import tqdm
@@ -13,6 +13,9 @@ from tqdm import tqdm
 from model.errors import InvalidInputError, ModelNotFoundError, TriageError
 from model.records import FeedbackItem, RawRow, RowReader, item_from_row
 from triage.settings import get_settings
+
+if TYPE_CHECKING:
+    from model.engine import Triager
 
 app = typer.Typer(
     help="review-triage: classify B2B customer feedback and flag what a human must see.",
@@ -31,6 +34,14 @@ ModelOption = Annotated[
 
 def _model_path(model: Path | None) -> Path:
     return model or get_settings().model_path
+
+
+def _triager(model: Path | None) -> Triager:
+    """The model the command uses, with the compiled rules from the cache folder."""
+    from model.artifact import load_triager
+    from model.rules import load_rules
+
+    return load_triager(_model_path(model), rules=load_rules(get_settings().cache_dir))
 
 
 def _echo_err(message: str) -> None:
@@ -171,13 +182,12 @@ def classify(
     model: ModelOption = None,
 ) -> None:
     """Classify one text and print the result as JSON."""
-    from model.artifact import load_triager
 
     item = item_from_row(
         {"text": text, "rating": rating, "source": source, "account_tier": account_tier},
         max_chars=get_settings().max_text_chars,
     )
-    triager = load_triager(_model_path(model))
+    triager = _triager(model)
     result = triager.classify(item)
     typer.echo(json.dumps(result.to_dict(), indent=2))
 
@@ -203,11 +213,10 @@ def classify_file(
     Input columns: text (required), id, rating, source, account_tier (optional). A bad row
     is written as {"id", "row", "error"} and reported on stderr; the rest go on.
     """
-    from model.artifact import load_triager
 
     if not input_path.is_file():
         raise InvalidInputError(f"{input_path}: file not found")
-    triager = load_triager(_model_path(model))
+    triager = _triager(model)
     max_chars = get_settings().max_text_chars
     counts = {"rows": 0, "bad": 0}
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -282,12 +291,11 @@ def evaluate(
     ] = False,
 ) -> None:
     """Evaluate a model on a labelled file: the model alone, the rules alone, and both."""
-    from model.artifact import load_triager
     from training.datasets import load_labelled
     from training.evaluate import evaluate as run_evaluation
     from training.evaluate import format_evaluation
 
-    triager = load_triager(_model_path(model))
+    triager = _triager(model)
     dataset = load_labelled(data)
     report = run_evaluation(triager, dataset)
     if json_output:

@@ -19,6 +19,10 @@ class Settings(BaseSettings):
         description="Model artifact the commands use when --model is not given.",
     )
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Labelled data folder.")
+    cache_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "cache",
+        description="Files derived at first use and rebuilt when missing: the compiled rules.",
+    )
     target_precision: float = Field(
         default=0.95,
         gt=0.0,
