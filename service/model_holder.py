@@ -76,25 +76,93 @@ def _tracking_uri(settings: Settings) -> str | None:
     return f"sqlite:///{database.resolve()}" if database.is_file() else None
 
 
-def _champion_artifact(settings: Settings) -> tuple[Path, str] | None:
-    """Download (once) the champion's joblib artifact; None when there is no champion."""
-    uri = _tracking_uri(settings)
-    if uri is None:
+class _UnansweredError(Exception):
+    """The quick champion lookup could not answer; MLflow's own client will."""
+
+
+def _champion_by_sql(uri: str) -> str | None:
+    """The champion's version read from a database-backed store's alias table."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(uri)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT version FROM registered_model_aliases WHERE name = :name "
+                    "AND alias = :alias"
+                ),
+                {"name": REGISTERED_MODEL, "alias": CHAMPION_ALIAS},
+            ).all()
+    except sa.exc.SQLAlchemyError as exc:  # no registry yet, or a schema this does not know
+        raise _UnansweredError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    if len(rows) > 1:  # one per workspace: which one is MLflow's business
+        raise _UnansweredError("several aliases")
+    return str(rows[0][0]) if rows else None
+
+
+def _champion_by_rest(uri: str) -> str | None:
+    """The champion's version from a tracking server's REST API."""
+    import httpx
+
+    try:
+        response = httpx.get(
+            f"{uri.rstrip('/')}/api/2.0/mlflow/registered-models/alias",
+            params={"name": REGISTERED_MODEL, "alias": CHAMPION_ALIAS},
+            timeout=10.0,
+        )
+    except httpx.HTTPError as exc:
+        raise _UnansweredError(str(exc)) from exc
+    if response.status_code == 404:
         return None
-    import mlflow.artifacts
+    if response.status_code != 200:  # authentication and the like: MLflow's client knows
+        raise _UnansweredError(f"HTTP {response.status_code}")
+    return str(response.json()["model_version"]["version"])
+
+
+def champion_version(uri: str) -> str | None:
+    """The version `@champion` points at, or None when there is none.
+
+    MLflow's client costs a server about three seconds of imports, so the common stores are
+    asked directly: a database-backed store (SQLite, PostgreSQL, MySQL) through its alias
+    table, a tracking server through its REST API. Anything else, or any answer these cannot
+    give, goes through MLflow's client.
+    """
+    try:
+        if uri.startswith(("http://", "https://")):
+            return _champion_by_rest(uri)
+        if uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql"):
+            return _champion_by_sql(uri)
+    except _UnansweredError as exc:
+        log.info("asking MLflow's client for the champion (%s)", exc)
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     try:
-        version = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+        return str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS).version)
     except MlflowException:
         return None
-    number = str(version.version)
+
+
+def _champion_artifact(settings: Settings) -> tuple[Path, str] | None:
+    """The champion's joblib artifact, downloaded once into the store's cache folder (which
+    `triage promote` fills too); None when there is no champion. MLflow is imported only
+    to download a version not cached yet."""
+    uri = _tracking_uri(settings)
+    if uri is None:
+        return None
+    number = champion_version(uri)
+    if number is None:
+        return None
     cache = settings.mlflow_dir / "cache"
     target = cache / number
     found = sorted(target.glob("**/artifacts/*.joblib"))
     if not found:
+        import mlflow.artifacts
+
         # A staging folder of its own: several workers may start (and download) at once.
         staging = cache / f".{number}.{uuid.uuid4().hex}.partial"
         staging.mkdir(parents=True)

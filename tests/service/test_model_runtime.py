@@ -3,7 +3,10 @@ mode without a model, and who may reload."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ from fastapi.testclient import TestClient
 from model.engine import TriageResult
 from model.records import FeedbackItem
 from service.app import create_app
-from service.model_holder import ModelHolder
+from service.model_holder import ModelHolder, champion_version
 from training.calibration_sets import load_sets
 from training.datasets import LabelledDataset, load_labelled
 from training.lifecycle import train_and_track
@@ -284,6 +287,43 @@ def test_a_started_service_keeps_its_model_out_of_the_garbage_collector(
         frozen = gc.get_freeze_count()
     gc.unfreeze()
     assert frozen > 100_000
+
+
+def test_the_champion_is_looked_up_without_mlflows_client(store: Store, tmp_path: Path) -> None:
+    """The alias table answers what MLflow's client answers, for a fraction of its imports."""
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{(store.mlflow_dir / 'mlflow.db').resolve()}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    expected = client.get_model_version_by_alias("review-triage", "champion").version
+    assert champion_version(uri) == str(expected) == store.registry_version
+    # A database with no registry tables falls back to the client, which finds no champion.
+    assert champion_version(f"sqlite:///{tmp_path / 'empty.db'}") is None
+
+
+def test_a_cached_champion_loads_without_importing_mlflow(store: Store) -> None:
+    """Once its version is downloaded (promotion does it), starting on the champion costs no
+    MLflow import: about three seconds of a server's start-up."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from service.model_holder import ModelHolder\n"
+        "from triage.settings import Settings\n"
+        "settings = Settings(model_source='champion', mlflow_dir=Path(sys.argv[1]),\n"
+        "                    mlflow_tracking_uri=None)\n"
+        "state = ModelHolder(settings).load()\n"
+        "print(state.source, state.registry_version, 'mlflow' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(store.mlflow_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.stdout.split() == ["champion", store.registry_version, "False"]
 
 
 def test_champion_source_without_a_champion_runs_degraded(tmp_path: Path) -> None:
