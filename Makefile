@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 SAMPLE := "Your courier lost our pallet again and now the customer is threatening to sue us."
 
-.PHONY: setup browser run train classify lint format typecheck test bench-quality clean
+.PHONY: setup browser embeddings run train classify lint format typecheck test bench-quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,13 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup browser lint typecheck ## lint, type-check and run every test, in the browser too
+embeddings: setup ## fetch the tfidf_minilm family's sentence encoder (about 90 MB, once)
+	$(BIN)/triage fetch-embeddings
+
+test: setup browser embeddings lint typecheck ## lint, type-check and run every test, in the browser too
 	$(BIN)/python -m pytest
 
-bench-quality: setup ## public-data quality benchmark (BANKING77, CLINC150)
+bench-quality: setup embeddings ## public-data quality benchmark (BANKING77, CLINC150)
 	$(BIN)/python -m benchmarks.public_quality
 
 clean:

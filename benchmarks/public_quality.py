@@ -1,8 +1,9 @@
 """Train the review-triage text recipe on public intent data and print test macro-F1 and ECE.
 
-The recipe is the one `triage train` uses for each head: word 1-2-gram + char 2-5-gram TF-IDF,
-class-balanced logistic regression, calibration (vector or temperature scaling, chosen by
-cross-fitted log-loss) fitted on held-out data.
+The recipe is the one `triage train` uses for each head: word 1-2-gram + char 2-5-gram TF-IDF
+(plus, in the tfidf_minilm family, the all-MiniLM-L6-v2 sentence embedding), class-balanced
+logistic regression (a linear SVM in tfidf_svm), calibration (vector or temperature scaling,
+chosen by cross-fitted log-loss) fitted on held-out data.
 BANKING77: 10% of train (stratified) is held out for calibration. CLINC150 (in-scope): the
 validation split is. Data is read from ../shared/benchmarks, never copied into the repo.
 
@@ -58,7 +59,10 @@ def run(name: str, splits: tuple[Split, Split, Split], family: str) -> dict[str,
     index = {label: i for i, label in enumerate(labels)}
     started = time.perf_counter()
     features = FeatureBuilder(
-        word_ngrams=config.word_ngrams, char_ngrams=config.char_ngrams, use_metadata=False
+        word_ngrams=config.word_ngrams,
+        char_ngrams=config.char_ngrams,
+        use_metadata=False,
+        embedding_weight=config.embedding_weight,
     )
     fit_items = [FeedbackItem(t) for t in fit_x]
     features.fit(fit_items)

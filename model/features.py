@@ -19,6 +19,8 @@ class FeatureBuilder:
     missing field is recorded as missing, never guessed.
     """
 
+    embedding_weight: float = 0.0  # models saved before the embedding block have none
+
     def __init__(
         self,
         *,
@@ -26,6 +28,7 @@ class FeatureBuilder:
         char_ngrams: tuple[int, int] = (2, 5),
         metadata_weight: float = 0.5,
         use_metadata: bool = True,
+        embedding_weight: float = 0.0,
     ) -> None:
         self.word = TfidfVectorizer(
             ngram_range=word_ngrams,
@@ -47,6 +50,8 @@ class FeatureBuilder:
         )
         self.metadata_weight = metadata_weight
         self.use_metadata = use_metadata
+        # > 0: append the text's MiniLM sentence embedding (unit length) times this weight.
+        self.embedding_weight = embedding_weight
 
     def fit(self, items: Sequence[FeedbackItem]) -> FeatureBuilder:
         texts = [item.text for item in items]
@@ -59,7 +64,17 @@ class FeatureBuilder:
         blocks = [self.word.transform(texts), self.char.transform(texts)]
         if self.use_metadata:
             blocks.append(self._metadata(items))
+        if self.embedding_weight:
+            blocks.append(sp.csr_matrix(self.embed(texts)))
         return sp.hstack(blocks, format="csr")
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The weighted sentence embeddings of `texts` (float64), a row each."""
+        from model.embeddings import default_encoder
+
+        vectors = default_encoder().encode(texts).astype(np.float64)
+        result: np.ndarray = vectors * self.embedding_weight
+        return result
 
     def _metadata(self, items: Sequence[FeedbackItem]) -> sp.csr_matrix:
         rows = np.repeat(np.arange(len(items)), 2)

@@ -35,7 +35,7 @@ import numpy as np
 
 from model.calibration import FloatArray, IntArray, VectorScaling
 from model.labels import HEADS
-from model.metadata import metadata_slots
+from model.metadata import METADATA_SLOTS, metadata_slots
 from model.records import FeedbackItem
 
 if TYPE_CHECKING:
@@ -131,6 +131,8 @@ class FastScorer:
         "_slices",
         "_calibration",
         "_shortcut",
+        "_embedding_weight",
+        "_embedding_offset",
     )
 
     def __init__(
@@ -147,6 +149,7 @@ class FastScorer:
         heads: dict[str, tuple[FloatArray, FloatArray, VectorScaling]],
         shortcut: bool = True,
         analyzers: tuple[Analyzer, Analyzer] | None = None,
+        embedding_weight: float = 0.0,
     ) -> None:
         if tuple(heads) != HEADS:
             raise ValueError(f"a scorer needs the heads {HEADS}, got {tuple(heads)}")
@@ -161,6 +164,9 @@ class FastScorer:
         self._metadata_offset = self._char_offset + len(idf[1])
         self._use_metadata = use_metadata
         self._metadata_weight = metadata_weight
+        # The dense sentence-embedding block, if any, comes after the metadata columns.
+        self._embedding_weight = embedding_weight
+        self._embedding_offset = self._metadata_offset + (METADATA_SLOTS if use_metadata else 0)
         self._token = re.compile(token_pattern)
         self._bigrams = bigrams
         self._char_range = char_range
@@ -209,6 +215,7 @@ class FastScorer:
             heads=heads,
             shortcut=shortcut,
             analyzers=(word.build_analyzer(), char.build_analyzer()),
+            embedding_weight=features.embedding_weight,
         )
 
     @property
@@ -264,7 +271,18 @@ class FastScorer:
             chars.extend(self._char_columns(word))
         return _known(self._word_vocabulary, tokens), chars
 
-    def _columns(self, item: FeedbackItem) -> tuple[IntArray, FloatArray]:
+    def _embeddings(self, items: Sequence[FeedbackItem]) -> list[FloatArray | None]:
+        """Each item's weighted sentence embedding, when the model has that block."""
+        if not self._embedding_weight:
+            return [None] * len(items)
+        from model.embeddings import default_encoder
+
+        vectors = default_encoder().encode([item.text for item in items]).astype(np.float64)
+        return list(vectors * self._embedding_weight)
+
+    def _columns(
+        self, item: FeedbackItem, embedding: FloatArray | None = None
+    ) -> tuple[IntArray, FloatArray]:
         """The item's non-zero feature columns and their values (TF-IDF, L2 per block)."""
         blocks = []
         for columns, idf, offset in zip(
@@ -283,6 +301,8 @@ class FastScorer:
                 dtype=np.int64,
             )
             blocks.append((metadata, np.full(2, self._metadata_weight)))
+        if embedding is not None:
+            blocks.append((self._embedding_offset + np.arange(len(embedding)), embedding))
         if not blocks:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
@@ -290,14 +310,17 @@ class FastScorer:
     # ---- scores -----------------------------------------------------------------------------
 
     def _row(self, item: FeedbackItem) -> FloatArray:
-        columns, values = self._columns(item)
+        columns, values = self._columns(item, self._embeddings([item])[0])
         row: FloatArray = self._intercept + values @ self._weights[columns]
         return row
 
     def _block_logits(self, items: Sequence[FeedbackItem]) -> FloatArray:
         """Raw scores of a few hundred items: every item's weight rows gathered at once,
         scaled by its feature values and summed per item (`np.add.reduceat`)."""
-        parts = [self._columns(item) for item in items]
+        parts = [
+            self._columns(item, embedding)
+            for item, embedding in zip(items, self._embeddings(items), strict=True)
+        ]
         rows = np.tile(self._intercept, (len(items), 1))
         lengths = np.array([len(columns) for columns, _ in parts], dtype=np.int64)
         if lengths.sum() == 0:

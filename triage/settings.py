@@ -23,6 +23,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "cache",
         description="Files derived at first use and rebuilt when missing: the compiled rules.",
     )
+    embeddings_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "models" / "all-MiniLM-L6-v2",
+        description="The tfidf_minilm family's sentence encoder (`triage fetch-embeddings`).",
+    )
     target_precision: float = Field(
         default=0.95,
         gt=0.0,
@@ -32,7 +36,7 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=20_000, gt=0, description="Longest accepted text.")
     model_family: str = Field(
         default="tfidf_logreg",
-        description="Model family `triage train` fits: tfidf_logreg or tfidf_svm.",
+        description="Model family `triage train` fits: tfidf_logreg, tfidf_svm or tfidf_minilm.",
     )
     mlflow_dir: Path = Field(
         default=PROJECT_ROOT / "var" / "mlflow",
