@@ -13,8 +13,8 @@ character n-grams (about 700 per text) dominated, so each word's n-gram columns 
 (words repeat across texts); counts, TF and IDF weights and norms are one numpy pass per
 block instead of Python loops over n-grams (`Counter` spent most of its time in an
 `isinstance` check); both heads' weights sit in one matrix, so a text gathers its rows once,
-and a batch gathers and sums its rows in one numpy pass per block of texts; calibration and
-softmax of one row run on plain floats.
+and a batch does the same per text (cache-friendly, and no scipy); calibration and softmax of
+one row run on plain floats.
 
 The scorer is also what a served model loads: its state is plain numpy arrays, dicts and
 floats, so unpickling it (`model.artifact.load_triager`) imports neither scikit-learn nor
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 Analyzer = Callable[[str], list[str]]
 _WORD_CACHE_LIMIT = 200_000  # distinct words whose character n-gram columns are remembered
-_BATCH_BLOCK = 256  # texts whose gathered weight rows are summed at once (bounds memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,37 +313,15 @@ class FastScorer:
         row: FloatArray = self._intercept + values @ self._weights[columns]
         return row
 
-    def _block_logits(self, items: Sequence[FeedbackItem]) -> FloatArray:
-        """Raw scores of a few hundred items: every item's weight rows gathered at once,
-        scaled by its feature values and summed per item (`np.add.reduceat`)."""
-        parts = [
-            self._columns(item, embedding)
-            for item, embedding in zip(items, self._embeddings(items), strict=True)
-        ]
-        rows = np.tile(self._intercept, (len(items), 1))
-        lengths = np.array([len(columns) for columns, _ in parts], dtype=np.int64)
-        if lengths.sum() == 0:
-            return rows
-        columns = np.concatenate([columns for columns, _ in parts])
-        values = np.concatenate([values for _, values in parts])
-        contributions = self._weights[columns] * values[:, None]
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        filled = lengths > 0
-        # With the empty items left out, each start's sum runs exactly to the next start.
-        rows[filled] += np.add.reduceat(contributions, starts[filled], axis=0)
-        return rows
-
     def logits(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:
-        """Raw scores of each head for many items, in blocks of `_BATCH_BLOCK` items."""
-        if not items:
-            rows = np.zeros((0, len(self._intercept)))
-        else:
-            rows = np.vstack(
-                [
-                    self._block_logits(items[start : start + _BATCH_BLOCK])
-                    for start in range(0, len(items), _BATCH_BLOCK)
-                ]
-            )
+        """Raw scores of each head for many items: each item's weight rows gathered and
+        summed on its own, which stays in cache (gathering a whole batch's rows at once was
+        three times slower, and scipy's sparse product would cost serving its import)."""
+        weights, intercept = self._weights, self._intercept
+        rows = np.zeros((len(items), len(intercept)))
+        for index, (item, embedding) in enumerate(zip(items, self._embeddings(items), strict=True)):
+            columns, values = self._columns(item, embedding)
+            rows[index] = intercept + values @ weights[columns]
         return {name: rows[:, part] for name, part in zip(HEADS, self._slices, strict=True)}
 
     def predict_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities:
