@@ -382,3 +382,64 @@ def test_only_admins_may_reload_the_model(api: Any) -> None:
     assert wrong.status_code == 401
     assert api.get("/v1/model", role="helpdesk").status_code == 200
     assert api.post("/v1/model/reload").status_code == 200
+
+
+def _fake_tracking_server(answers: dict[str, tuple[int, dict[str, Any]]]) -> Any:
+    """A local HTTP server answering MLflow's documented alias endpoint, per model name."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            query = parse_qs(url.query)
+            status, body = answers.get(query.get("name", [""])[0], (404, {}))
+            if url.path != "/api/2.0/mlflow/registered-models/alias" or query.get("alias") != [
+                "champion"
+            ]:
+                status, body = 400, {"error_code": "BAD_REQUEST"}
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_a_tracking_servers_champion_is_read_from_its_rest_api() -> None:
+    answer = {"model_version": {"name": "review-triage", "version": "7", "aliases": ["champion"]}}
+    server = _fake_tracking_server({"review-triage": (200, answer)})
+    uri = f"http://127.0.0.1:{server.server_address[1]}"
+    script = (
+        "import sys\n"
+        "from service.model_holder import champion_version\n"
+        "print(champion_version(sys.argv[1]), 'mlflow' in sys.modules)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, uri],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    finally:
+        server.shutdown()
+    assert done.stdout.split() == ["7", "False"]  # answered without importing MLflow
+
+
+def test_a_tracking_server_without_a_champion_answers_none() -> None:
+    missing = {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no alias"}
+    server = _fake_tracking_server({"review-triage": (404, missing)})
+    try:
+        assert champion_version(f"http://127.0.0.1:{server.server_address[1]}/") is None
+    finally:
+        server.shutdown()
