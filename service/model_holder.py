@@ -84,7 +84,10 @@ def _champion_by_sql(uri: str) -> str | None:
     """The champion's version read from a database-backed store's alias table."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(uri)
+    try:
+        engine = sa.create_engine(uri)  # a driver that is not installed raises here
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        raise _UnansweredError(str(exc)) from exc
     try:
         with engine.connect() as connection:
             rows = connection.execute(
