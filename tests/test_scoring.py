@@ -20,6 +20,10 @@ ODD_ITEMS = [
     FeedbackItem("Emoji 🙂🙂 and tabs\tand\nnewlines   and   spaces", rating=5, source="email"),
     FeedbackItem("zzqx qqxz wvvw", source="trustpilot"),
     FeedbackItem(" ".join(["lawsuit"] * 300)),
+    # Accent stripping that makes whitespace (U+00A8 -> space + mark), whitespace it keeps
+    # (no-break, ideographic), a lone combining mark, ligatures and fractions.
+    FeedbackItem("na\u00a8ive a \u0301b \ufb01nance\u00a0fee\u3000total e\u0301\u0301 \u00bd x"),
+    FeedbackItem("Caf\u00e9 caf\u00e9 CAF\u00c9 cafe\u0301 stra\u00dfe \u00c5ngstr\u00f6m"),
 ]
 
 
