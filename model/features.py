@@ -65,16 +65,10 @@ class FeatureBuilder:
         if self.use_metadata:
             blocks.append(self._metadata(items))
         if self.embedding_weight:
-            blocks.append(sp.csr_matrix(self.embed(texts)))
+            from model.embeddings import weighted_embeddings  # needs the encoder's weights
+
+            blocks.append(sp.csr_matrix(weighted_embeddings(texts, self.embedding_weight)))
         return sp.hstack(blocks, format="csr")
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """The weighted sentence embeddings of `texts` (float64), a row each."""
-        from model.embeddings import default_encoder
-
-        vectors = default_encoder().encode(texts).astype(np.float64)
-        result: np.ndarray = vectors * self.embedding_weight
-        return result
 
     def _metadata(self, items: Sequence[FeedbackItem]) -> sp.csr_matrix:
         rows = np.repeat(np.arange(len(items)), 2)

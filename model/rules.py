@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import re
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -43,6 +41,7 @@ from spacy.lookups import Table, load_lookups
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Token
 
+from model.files import write_atomically
 from model.labels import FlagFamily
 
 RULES_VERSION = "red_flags.v1"
@@ -2180,20 +2179,9 @@ def load_rules(cache_dir: Path | None) -> RedFlagRules:
             _log.warning("compiled rules cache %s holds something else; recompiling", path)
     rules = RedFlagRules()
     try:
-        _save_atomically(rules, path)
+        write_atomically(
+            path, lambda tmp: tmp.write_bytes(pickle.dumps(rules, pickle.HIGHEST_PROTOCOL))
+        )
     except OSError as exc:
         _log.warning("cannot save the compiled rules to %s (%s); compiling each time", path, exc)
     return rules
-
-
-def _save_atomically(rules: RedFlagRules, path: Path) -> None:
-    """Pickle to a temporary file beside `path`, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(rules, out, protocol=pickle.HIGHEST_PROTOCOL)
-        Path(tmp_name).replace(path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise

@@ -274,10 +274,9 @@ class FastScorer:
         """Each item's weighted sentence embedding, when the model has that block."""
         if not self._embedding_weight:
             return [None] * len(items)
-        from model.embeddings import default_encoder
+        from model.embeddings import weighted_embeddings
 
-        vectors = default_encoder().encode([item.text for item in items]).astype(np.float64)
-        return list(vectors * self._embedding_weight)
+        return list(weighted_embeddings([item.text for item in items], self._embedding_weight))
 
     def _columns(
         self, item: FeedbackItem, embedding: FloatArray | None = None
@@ -308,8 +307,9 @@ class FastScorer:
 
     # ---- scores -----------------------------------------------------------------------------
 
-    def _row(self, item: FeedbackItem) -> FloatArray:
-        columns, values = self._columns(item, self._embeddings([item])[0])
+    def _row(self, item: FeedbackItem, embedding: FloatArray | None) -> FloatArray:
+        """Raw scores of both heads for one item: its weight rows gathered and summed."""
+        columns, values = self._columns(item, embedding)
         row: FloatArray = self._intercept + values @ self._weights[columns]
         return row
 
@@ -317,11 +317,9 @@ class FastScorer:
         """Raw scores of each head for many items: each item's weight rows gathered and
         summed on its own, which stays in cache (gathering a whole batch's rows at once was
         three times slower, and scipy's sparse product would cost serving its import)."""
-        weights, intercept = self._weights, self._intercept
-        rows = np.zeros((len(items), len(intercept)))
+        rows = np.zeros((len(items), len(self._intercept)))
         for index, (item, embedding) in enumerate(zip(items, self._embeddings(items), strict=True)):
-            columns, values = self._columns(item, embedding)
-            rows[index] = intercept + values @ weights[columns]
+            rows[index] = self._row(item, embedding)
         return {name: rows[:, part] for name, part in zip(HEADS, self._slices, strict=True)}
 
     def predict_proba(self, items: Sequence[FeedbackItem]) -> HeadProbabilities:
@@ -333,7 +331,7 @@ class FastScorer:
             )
             return HeadProbabilities(category=category, severity=severity)
         # One item: the calibrated softmax on plain floats (tiny arrays cost more than math).
-        row = self._row(items[0]).tolist()
+        row = self._row(items[0], self._embeddings(items)[0]).tolist()
         result: list[FloatArray] = []
         for part, temps, biases in zip(self._slices, self._temperatures, self._biases, strict=True):
             scaled = [z / t + b for z, t, b in zip(row[part], temps, biases, strict=True)]

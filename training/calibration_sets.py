@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import CalibrationSetError, DatasetError
-from training.datasets import LabelledDataset, file_sha256, load_labelled
+from model.files import file_sha256
+from training.datasets import LabelledDataset, load_labelled
 from training.tracking import EXPERIMENT
 
 DEFAULT_SET = "default"

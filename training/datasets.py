@@ -6,7 +6,6 @@ Loading checks every row and reports every bad one with its row number in a sing
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 
 from model.calibration import IntArray
 from model.errors import DatasetError, InvalidInputError
+from model.files import file_sha256
 from model.labels import HEAD_LABELS, Category, FlagFamily, Severity
 from model.manifest import DataDigest
 from model.records import FeedbackItem, RowReader, item_from_row
@@ -60,14 +60,6 @@ class LabelledDataset:
 
     def has_flag(self, family: FlagFamily) -> np.ndarray[Any, np.dtype[np.bool_]]:
         return np.array([family in r.flags for r in self.rows], dtype=bool)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def parse_flags(value: Any) -> frozenset[FlagFamily]:

@@ -13,8 +13,9 @@ from typing import Any
 
 from model.classifier import ClassifierConfig
 from model.errors import RegistryError
+from model.files import file_sha256
 from training.calibration_sets import CalibrationSet, load_sets, register_set
-from training.datasets import LabelledDataset, file_sha256
+from training.datasets import LabelledDataset
 from training.evaluate import evaluate
 from training.registry import CHAMPION, alias_version, aliases_by_version, all_versions, get_version
 from training.tracking import EXPERIMENT, LoggedModel, experiment_id, log_training_run

@@ -184,7 +184,6 @@ def classify(
     model: ModelOption = None,
 ) -> None:
     """Classify one text and print the result as JSON."""
-
     item = item_from_row(
         {"text": text, "rating": rating, "source": source, "account_tier": account_tier},
         max_chars=get_settings().max_text_chars,
