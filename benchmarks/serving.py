@@ -14,10 +14,8 @@ side by side with two peers on the same model and the same texts, in one run.
                     (`POST /invocations`, {"dataframe_records": [{"text": ...}]});
    - plain:         uvicorn benchmarks.peer_app:app (`POST /predict`, {"text": ...}): the
                     artifact's scikit-learn pipeline, stock calls, nothing else;
-   - only with --only: ours-sqlite-2w, ours-postgres-2w: the same app in 2 uvicorn worker
-                    processes (`python -m benchmarks.multiworker`, which keeps TCP_NODELAY,
-                    unlike `uvicorn --workers 2`): what a process per core would give;
-                    `triage serve` runs one process.
+   - only with --only: ours-sqlite-2w, ours-postgres-2w: `triage serve --workers 2`, a
+                    process per core.
 3. Per server and concurrency: a warm-up, then a measured closed-loop run, each by
    `python -m benchmarks.http_load` in a process of its own (bounded by count and time).
    Texts: data/calibration.csv, cycled in file order, one per request. Our requests carry a
@@ -72,7 +70,6 @@ from benchmarks.common import (
     print_machine,
     print_table,
     ratio,
-    run_checked,
     tree_cpu_seconds,
     tree_rss_mib,
     venv_env,
@@ -292,27 +289,7 @@ def _ours(
     )
     env.pop("MLFLOW_TRACKING_URI", None)
     args = [str(VENV_BIN / "triage"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if workers > 1:
-        # Migrate and seed the key once, before the workers start (they would race to seed).
-        run_checked(
-            [sys.executable, "-c", SEED, database_url, admin_key],
-            env=env,
-            timeout=120,
-            what="migrate and seed the key",
-        )
-        args = [
-            sys.executable,
-            "-m",
-            "benchmarks.multiworker",  # not `uvicorn --workers`: that one loses TCP_NODELAY
-            "--factory",
-            "service.app:create_app",
-            "--workers",
-            str(workers),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
+    args += ["--workers", str(workers)]
     server = Server(
         name=key,
         args=args,
@@ -330,19 +307,6 @@ def _ours(
         items_url=f"http://127.0.0.1:{port}/v1/items?limit=1",
         workers=workers,
     )
-
-
-SEED = """
-import sys
-from service.auth import seed_bootstrap_key
-from service.db import make_engine, migrate, session_factory, transaction
-url, key = sys.argv[1], sys.argv[2]
-migrate(url)
-engine = make_engine(url)
-with transaction(session_factory(engine)) as session:
-    seed_bootstrap_key(session=session, key=key)
-engine.dispose()
-"""
 
 
 def _wait_workers(server: Server, workers: int, timeout: float) -> float:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import os
+import signal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from model.labels import Severity
 from service.db import transaction
+from service.model_holder import ModelState, freeze_loaded_objects
 from service.runtime import Runtime
 from service.schemas import ClassifyResult, ItemIn, ItemPublic, ReviewIn
 from service.webhooks import Notification
@@ -107,9 +113,24 @@ def review(runtime: Runtime, item_id: int, body: ReviewIn, actor: Actor) -> Item
     return result
 
 
+@contextmanager
+def escalation_lock(folder: Path) -> Iterator[None]:
+    """Held by one escalation round at a time on this machine (an exclusive lock on a file
+    in `folder`, released when the round ends or its process dies).
+
+    Without it two worker processes on SQLite, which has no `SKIP LOCKED`, could both read
+    an overdue item before either commits and escalate it twice. PostgreSQL rounds skip rows
+    another round has locked, so rounds on different machines are safe there too.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "escalation.lock").open("a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released by closing the file
+        yield
+
+
 def escalate(runtime: Runtime) -> list[int]:
     """Escalate every overdue item one level, commit, then notify; returns the item ids."""
-    with transaction(runtime.factory) as session:
+    with escalation_lock(runtime.settings.cache_dir), transaction(runtime.factory) as session:
         moved = escalate_overdue(session=session, policy=runtime.policy)
         notifications = [
             Notification(
@@ -125,3 +146,16 @@ def escalate(runtime: Runtime) -> list[int]:
     for notification in notifications:
         runtime.notifier.notify(notification)
     return ids
+
+
+def reload_model(runtime: Runtime) -> tuple[ModelState, bool]:
+    """Load the model again in this process and swap it in; if that worked and this process
+    is one of several workers, ask their supervisor to replace every worker, one by one, so
+    that all of them serve the new model (True when asked)."""
+    state = runtime.holder.load()
+    freeze_loaded_objects()
+    supervisor = runtime.settings.supervisor_pid
+    if state.error or supervisor is None:
+        return state, False
+    os.kill(supervisor, signal.SIGHUP)
+    return state, True

@@ -626,31 +626,37 @@ def _safe_url(url: str) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address (default TRIAGE_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default TRIAGE_PORT, 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Processes, one per core (default TRIAGE_WORKERS, 1)."),
+    ] = None,
 ) -> None:
     """Migrate the database, then start the escalation service (API docs at /docs)."""
-    import uvicorn
-
-    from service.app import create_app
-    from service.auth import list_keys
+    from service import server
+    from service.auth import list_keys, seed_bootstrap_key
     from service.db import make_engine, migrate, session_factory, transaction
 
     settings = get_settings()
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     with transaction(session_factory(engine)) as session:
+        if settings.bootstrap_admin_key is not None:  # once, before any worker starts
+            seed_bootstrap_key(session=session, key=settings.bootstrap_admin_key.get_secret_value())
         has_keys = any(k.revoked_at is None for k in list_keys(session=session))
     engine.dispose()
     bind_host, bind_port = host or settings.host, port or settings.port
+    processes = workers or settings.workers
     _echo_err(
         f"review-triage service on http://{bind_host}:{bind_port} (API docs: "
         f"http://{bind_host}:{bind_port}/docs); database {_safe_url(settings.database_url)}"
+        + (f"; {processes} worker processes" if processes > 1 else "")
     )
-    if not has_keys and settings.bootstrap_admin_key is None:
+    if not has_keys:
         _echo_err(
             "No API keys yet. In another terminal: .venv/bin/triage keys create --role admin "
             "(or helpdesk / reviewer); send it as 'Authorization: Bearer KEY'."
         )
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+    server.run(settings, bind_host, bind_port, processes)
 
 
 @keys_app.command("create")

@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0.0)
     ui_secret: SecretStr | None = Field(
         default=None,
-        description="Key that signs console session cookies (default: random per process, "
-        "so sessions end when the service restarts).",
+        description="Key that signs console session cookies (default: random per start of "
+        "`triage serve`, so sessions end when the service restarts).",
     )
     ui_session_minutes: int = Field(default=480, gt=0, description="Console session lifetime.")
     ui_cookie_secure: bool = Field(
@@ -111,6 +111,17 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `triage serve` listens on.")
     port: int = Field(default=8000, gt=0, lt=65536)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `triage serve` runs (one per core uses every core).",
+    )
+    supervisor_pid: int | None = Field(
+        default=None,
+        description="Set by `triage serve --workers N` for its workers, not by users: the "
+        "process to signal so that every worker reloads the model.",
+    )
 
     @property
     def train_path(self) -> Path:

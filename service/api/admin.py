@@ -8,12 +8,12 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from service import flows
 from service.auth import create_key, list_keys, revoke_key
 from service.db import transaction
 from service.deps import Admin, Reader, RuntimeDep
 from service.enums import Role
 from service.errors import BadGatewayError
-from service.model_holder import freeze_loaded_objects
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 
@@ -26,13 +26,13 @@ def model_info(runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
 
 @router.post("/model/reload")
 async def model_reload(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
-    """Load the model again (e.g. after a promotion) and swap it in atomically."""
-    state = await run_in_threadpool(runtime.holder.load)
-    freeze_loaded_objects()
+    """Load the model again (e.g. after a promotion) and swap it in atomically; with several
+    worker processes, the others are then replaced one by one (`restarting_workers`)."""
+    state, restarting = await run_in_threadpool(flows.reload_model, runtime)
     if state.error and not state.degraded:
         # The new model did not load; the old one keeps serving. Say so with an error status.
         raise BadGatewayError(f"reload failed: {state.error}", model=state.describe())
-    return state.describe()
+    return state.describe() | {"restarting_workers": restarting}
 
 
 class KeyIn(BaseModel):

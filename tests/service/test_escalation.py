@@ -281,3 +281,36 @@ def test_escalate_overdue_from_cron_in_a_subprocess(
 
     assert escalate(api.runtime) == []
     assert len(_escalations(api, ids["late"])) == 1
+
+
+def test_escalation_rounds_take_turns_so_concurrent_rounds_escalate_an_item_once(
+    make_api: Any, tmp_path: Path
+) -> None:
+    """Worker processes share one lock file: a round waits while another holds it, and two
+    rounds started together move an overdue item one level, not two."""
+    from service.flows import escalate, escalation_lock
+
+    api = make_api(cache_dir=tmp_path / "cache")
+    ids = _classify(api)
+    _overdue(api, ids["late"], owner="support")
+
+    results: list[list[int]] = []
+    with escalation_lock(tmp_path / "cache"):  # another process's round, in effect
+        waiting = threading.Thread(target=lambda: results.append(escalate(api.runtime)))
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "a round ran while another held the lock"
+        assert _escalations(api, ids["late"]) == []
+    waiting.join(30)
+    assert results == [[ids["late"]]]
+
+    _overdue(api, ids["late"])
+    rounds = [threading.Thread(target=lambda: results.append(escalate(api.runtime))) for _ in "ab"]
+    for thread in rounds:
+        thread.start()
+    for thread in rounds:
+        thread.join(30)
+    assert sorted(results[1:]) == [[], [ids["late"]]]
+    item = _detail(api, ids["late"])
+    assert item["owner"] == "leadership" and item["escalation_level"] == 2
+    assert len(_escalations(api, ids["late"])) == 2

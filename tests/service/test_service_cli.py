@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -10,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +90,12 @@ def _request(url: str, body: Any = None, key: str | None = None) -> tuple[int, A
         return error.code, json.loads(error.read())
 
 
-def test_serve_answers_over_http(tmp_path: Path, model_path: Path) -> None:
+@contextlib.contextmanager
+def _serving(env: dict[str, str], *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`triage serve` on a free port, once it answers /readyz; stopped (SIGTERM) after."""
     port = _free_port()
-    env = {
-        "TRIAGE_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-        "TRIAGE_MODEL_PATH": str(model_path),
-        "TRIAGE_MODEL_SOURCE": "file",
-        "TRIAGE_BOOTSTRAP_ADMIN_KEY": "rt_bootstrap_for_tests",
-    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "triage.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "triage.cli", "serve", "--port", str(port), *args],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -104,18 +103,39 @@ def test_serve_answers_over_http(tmp_path: Path, model_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                status, ready = _request(f"{base}/readyz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "the service did not become ready"
-            time.sleep(0.3)
-        assert ready["status"] == "ready" and ready["model"]
+        _wait_ready(server, base)
+        yield server, base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_ready(server: subprocess.Popen[str], base: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            status, ready = _request(f"{base}/readyz")
+            if status == 200:
+                assert ready["status"] == "ready" and ready["model"]
+                return
+        except OSError:
+            pass
+        assert server.poll() is None, server.stderr.read() if server.stderr else ""
+        assert time.monotonic() < deadline, "the service did not become ready"
+        time.sleep(0.3)
+
+
+def _served_env(tmp_path: Path, model_path: Path) -> dict[str, str]:
+    return {
+        "TRIAGE_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "TRIAGE_MODEL_PATH": str(model_path),
+        "TRIAGE_MODEL_SOURCE": "file",
+        "TRIAGE_BOOTSTRAP_ADMIN_KEY": "rt_bootstrap_for_tests",
+    }
+
+
+def test_serve_answers_over_http(tmp_path: Path, model_path: Path) -> None:
+    with _serving(_served_env(tmp_path, model_path)) as (_, base):
         status, body = _request(
             f"{base}/v1/classify", {"text": "Our account was hacked!"}, "rt_bootstrap_for_tests"
         )
@@ -124,6 +144,65 @@ def test_serve_answers_over_http(tmp_path: Path, model_path: Path) -> None:
         assert status == 401 and body["error"] == "NotAuthenticatedError"
         status, spec = _request(f"{base}/openapi.json")
         assert status == 200 and "/v1/classify" in spec["paths"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+
+def _workers(supervisor: int) -> list[int]:
+    """The supervisor's worker processes (multiprocessing's spawned children)."""
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
+    return sorted(
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+
+
+def _environment(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(p.decode().partition("=")[::2] for p in pairs if b"=" in p)
+
+
+def _wait_for_workers(supervisor: int, count: int, not_in: list[int]) -> list[int]:
+    deadline = time.monotonic() + 120
+    while True:
+        workers = _workers(supervisor)
+        if len(workers) == count and not set(workers) & set(not_in):
+            return workers
+        assert time.monotonic() < deadline, f"workers now {workers}, before {not_in}"
+        time.sleep(0.3)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads workers from /proc")
+def test_serve_with_workers_shares_the_socket_and_reloads_every_worker(
+    tmp_path: Path, model_path: Path
+) -> None:
+    """`--workers 2`: two processes serve one port, agree on the console's signing key, store
+    every request once; a model reload replaces both workers, and the port keeps answering."""
+    key = "rt_bootstrap_for_tests"
+    with _serving(_served_env(tmp_path, model_path), "--workers", "2") as (server, base):
+        workers = _wait_for_workers(server.pid, 2, [])
+        environments = [_environment(pid) for pid in workers]
+        secrets = {env.get("TRIAGE_UI_SECRET") for env in environments}
+        assert len(secrets) == 1 and None not in secrets  # one key signs every cookie
+        assert {env["TRIAGE_SUPERVISOR_PID"] for env in environments} == {str(server.pid)}
+
+        texts = [f"Order {n} arrived late and the invoice is wrong" for n in range(24)]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(
+                    lambda n: _request(
+                        f"{base}/v1/classify", {"text": texts[n], "external_id": f"w{n}"}, key
+                    ),
+                    range(len(texts)),
+                )
+            )
+        assert [status for status, _ in answers] == [200] * len(texts)
+        assert len({body["id"] for _, body in answers}) == len(texts)
+
+        status, reloaded = _request(f"{base}/v1/model/reload", {}, key)
+        assert status == 200, reloaded
+        assert reloaded["loaded"] and reloaded["restarting_workers"] is True
+        _wait_for_workers(server.pid, 2, workers)  # both replaced, each new one ready first
+        _wait_ready(server, base)
+        status, body = _request(f"{base}/v1/classify", {"text": "We will sue you"}, key)
+        assert status == 200 and body["severity"] == "red"
+        status, listed = _request(f"{base}/v1/items?limit=200", None, key)
+        assert status == 200 and len(listed["items"]) == len(texts) + 1
+    assert server.returncode == 0
