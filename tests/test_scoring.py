@@ -24,6 +24,8 @@ ODD_ITEMS = [
     # (no-break, ideographic), a lone combining mark, ligatures and fractions.
     FeedbackItem("na\u00a8ive a \u0301b \ufb01nance\u00a0fee\u3000total e\u0301\u0301 \u00bd x"),
     FeedbackItem("Caf\u00e9 caf\u00e9 CAF\u00c9 cafe\u0301 stra\u00dfe \u00c5ngstr\u00f6m"),
+    # No n-gram in either vocabulary: the row is the intercept (and metadata) alone.
+    FeedbackItem("\u4e00\u4e01 \u4e03", rating=2),
 ]
 
 
