@@ -155,7 +155,9 @@ def reload_model(runtime: Runtime) -> tuple[ModelState, bool]:
     state = runtime.holder.load()
     freeze_loaded_objects()
     supervisor = runtime.settings.supervisor_pid
-    if state.error or supervisor is None:
+    # Only our own parent: a stale or mistaken TRIAGE_SUPERVISOR_PID must not signal (and by
+    # SIGHUP's default, end) some other process.
+    if state.error or supervisor is None or supervisor != os.getppid():
         return state, False
     os.kill(supervisor, signal.SIGHUP)
     return state, True

@@ -443,3 +443,12 @@ def test_a_tracking_server_without_a_champion_answers_none() -> None:
         assert champion_version(f"http://127.0.0.1:{server.server_address[1]}/") is None
     finally:
         server.shutdown()
+
+
+def test_a_reload_signals_only_its_own_supervisor(make_api: Any) -> None:
+    """A single process whose TRIAGE_SUPERVISOR_PID names some other process (here pytest
+    itself, which SIGHUP would end) reloads its own model and signals nobody."""
+    api = make_api(supervisor_pid=os.getpid())
+    reloaded = api.post("/v1/model/reload")
+    assert reloaded.status_code == 200, reloaded.text
+    assert reloaded.json()["loaded"] and reloaded.json()["restarting_workers"] is False
