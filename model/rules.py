@@ -1847,13 +1847,28 @@ def _compile(pattern: Sequence[dict[str, Any]]) -> list[_CompiledStep]:
     return steps
 
 
+# norm -> lemma, as `_set_lemmas` gives it; bounded, since norms come from any text.
+_LEMMAS: dict[str, str] = {}
+
+
 def _columns(doc: Doc) -> tuple[list[str], list[str], list[str]]:
-    """The LEMMA, LOWER and ORTH of every token (the attributes patterns test)."""
+    """The LEMMA, LOWER and ORTH of every token (the attributes patterns test).
+
+    The lemmas are computed from the norms as `_set_lemmas` computes them, not read from the
+    Doc: the rules then need only the tokenizer's Doc, and running the lemma component on
+    every token cost as much as tokenizing (a memoised lookup costs a dict hit)."""
     lemmas: list[str] = []
     lowers: list[str] = []
     orths: list[str] = []
+    known = _LEMMAS
     for token in doc:
-        lemmas.append(token.lemma_)
+        norm = token.norm_
+        lemma = known.get(norm)
+        if lemma is None:
+            if len(known) >= _CACHE_LIMIT:
+                known.clear()
+            lemma = known[norm] = _lemma_table().get(norm, norm)
+        lemmas.append(lemma)
         lowers.append(token.lower_)
         orths.append(token.text)
     return lemmas, lowers, orths
@@ -2089,14 +2104,14 @@ class RedFlagRules:
 
     def find_unfiltered(self, text: str) -> list[RedFlagHit]:
         """`find` without the prefilter: always builds the Doc and runs the matchers."""
-        return self.find_in_doc(self.nlp(text))
+        return self.find_in_doc(self.nlp.make_doc(text))  # tokens only: see `_columns`
 
-    def find_many(self, texts: Iterable[str], batch_size: int = 256) -> list[list[RedFlagHit]]:
+    def find_many(self, texts: Iterable[str]) -> list[list[RedFlagHit]]:
         """`find` for each text, in order; only texts the prefilter lets through go to spaCy."""
         items = list(texts)
         found: list[list[RedFlagHit]] = [[] for _ in items]
         maybe = [index for index, text in enumerate(items) if self.may_hit(text)]
-        docs = self.nlp.pipe((items[index] for index in maybe), batch_size=batch_size)
+        docs = (self.nlp.make_doc(items[index]) for index in maybe)  # tokens only
         for index, doc in zip(maybe, docs, strict=True):
             found[index] = self.find_in_doc(doc)
         return found

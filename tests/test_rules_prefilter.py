@@ -150,7 +150,7 @@ def test_prefilter_never_changes_hits_on_the_data(
 def test_find_many_keeps_order_and_results(rules: RedFlagRules, data_texts: list[str]) -> None:
     texts = data_texts[:400] + TRICKY
     expected = [rules.find_unfiltered(t) for t in texts]
-    assert rules.find_many(iter(texts), batch_size=16) == expected
+    assert rules.find_many(iter(texts)) == expected
     assert rules.find_many([]) == []
 
 
