@@ -39,7 +39,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.lookups import Table, load_lookups
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from model.files import write_atomically
 from model.labels import FlagFamily
@@ -1528,19 +1528,28 @@ def _lemma_table() -> Table:
     return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
 
 
-def _lemma(table: Table, token: Token) -> str:
-    """The lemma `_set_lemmas` gives a token; the prefilter computes the very same one."""
-    norm = token.norm_
-    lemma: str = table.get(norm, norm)
+# norm -> lemma; bounded, since norms come from any text.
+_LEMMAS: dict[str, str] = {}
+_LEMMAS_LIMIT = 100_000
+
+
+def _lemma(norm: str) -> str:
+    """The lemma of a token with this lower-cased norm, from spaCy's lookup table: what
+    `_set_lemmas` sets, what the prefilter and the matcher test. Memoised: the table's own
+    lookup hashes the string each time and cost as much as tokenizing."""
+    lemma = _LEMMAS.get(norm)
+    if lemma is None:
+        if len(_LEMMAS) >= _LEMMAS_LIMIT:
+            _LEMMAS.clear()
+        lemma = _LEMMAS[norm] = _lemma_table().get(norm, norm)
     return lemma
 
 
 @Language.component("review_triage_lookup_lemmas")
 def _set_lemmas(doc: Doc) -> Doc:
     """Lemma from the lower-cased norm: "Accounts" -> "account", "'ll" -> "will"."""
-    table = _lemma_table()
     for token in doc:
-        token.lemma_ = _lemma(table, token)
+        token.lemma_ = _lemma(token.norm_)
     return doc
 
 
@@ -1605,7 +1614,6 @@ class _Prefilter:
 
     def __init__(self, tokenizer: Tokenizer, patterns: Iterable[list[dict[str, Any]]]) -> None:
         self._tokenizer = tokenizer
-        self._table = _lemma_table()
         parsed = list(dict.fromkeys(tuple(_step(token) for token in p) for p in patterns))
         uses = Counter(slot for steps in parsed for slot, low, _ in steps if slot and low)
         # Commonest-looking slots first: they get the low bits (small ints for common words).
@@ -1651,7 +1659,7 @@ class _Prefilter:
         self._cuts: dict[str, tuple[int, int]] = {}
         self._shared: dict[Any, Any] = {}
 
-    _UNSAVED = ("_tokenizer", "_table", "_masks", "_tokens", "_cuts", "_shared")
+    _UNSAVED = ("_tokenizer", "_masks", "_tokens", "_cuts", "_shared")
 
     def __getstate__(self) -> dict[str, Any]:
         """The compiled state, without the tokenizer and the per-chunk caches."""
@@ -1659,7 +1667,6 @@ class _Prefilter:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)  # `attach` gives the tokenizer back
-        self._table = _lemma_table()
         self._masks, self._tokens, self._cuts, self._shared = {}, {}, {}, {}
 
     def attach(self, tokenizer: Tokenizer) -> None:
@@ -1743,7 +1750,7 @@ class _Prefilter:
         lemmas, lowers, orths = (self._features[attr] for attr in _WORD_ATTRS)
         doc = self._tokenizer(word)
         tokens = tuple(
-            lemmas.get(_lemma(self._table, token), 0)
+            lemmas.get(_lemma(token.norm_), 0)
             | lowers.get(token.lower_, 0)
             | orths.get(token.text, 0)
             for token in doc
@@ -1847,28 +1854,16 @@ def _compile(pattern: Sequence[dict[str, Any]]) -> list[_CompiledStep]:
     return steps
 
 
-# norm -> lemma, as `_set_lemmas` gives it; bounded, since norms come from any text.
-_LEMMAS: dict[str, str] = {}
-
-
 def _columns(doc: Doc) -> tuple[list[str], list[str], list[str]]:
     """The LEMMA, LOWER and ORTH of every token (the attributes patterns test).
 
-    The lemmas are computed from the norms as `_set_lemmas` computes them, not read from the
-    Doc: the rules then need only the tokenizer's Doc, and running the lemma component on
-    every token cost as much as tokenizing (a memoised lookup costs a dict hit)."""
+    The lemmas are computed from the norms (`_lemma`), not read from the Doc: the rules then
+    need only the tokenizer's Doc, without running the lemma component on every token."""
     lemmas: list[str] = []
     lowers: list[str] = []
     orths: list[str] = []
-    known = _LEMMAS
     for token in doc:
-        norm = token.norm_
-        lemma = known.get(norm)
-        if lemma is None:
-            if len(known) >= _CACHE_LIMIT:
-                known.clear()
-            lemma = known[norm] = _lemma_table().get(norm, norm)
-        lemmas.append(lemma)
+        lemmas.append(_lemma(token.norm_))
         lowers.append(token.lower_)
         orths.append(token.text)
     return lemmas, lowers, orths

@@ -113,7 +113,8 @@ def char_wb_grams(word: str, low: int, high: int) -> list[str]:
 def _tfidf(columns: Sequence[IntArray], idf: FloatArray) -> tuple[IntArray, IntArray, FloatArray]:
     """Several texts' n-gram columns (repeats included) as (text, column, weight): each
     column a text has once, sorted by text then column, weighted by sublinear TF times IDF
-    and L2-normalised per text, as `TfidfVectorizer(sublinear_tf=True)` does."""
+    and L2-normalised per text, as `TfidfVectorizer(sublinear_tf=True)` does. (`_columns`
+    weighs one text the same way with fewer numpy calls: through here it took 1.3x as long.)"""
     width = len(idf)
     lengths = np.fromiter(map(len, columns), dtype=np.int64, count=len(columns))
     keys = np.repeat(np.arange(len(columns), dtype=np.int64) * width, lengths)
