@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, func, insert, or_, select
+from sqlalchemy import Table, and_, bindparam, case, func, insert, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -470,9 +471,27 @@ def _event_row(
 # item, and even an ORM-enabled bulk insert spent 1-4 ms per statement on a single item.
 _ITEMS = cast(Table, Item.__table__)
 _INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
+# On SQLite, SQLAlchemy can keep RETURNING in parameter order only by inserting one row per
+# statement (SQLite promises no RETURNING order): 97 statements for a batch of 32 items.
+# Unordered, a batch is one statement, and the order comes from the ids (`_item_ids`).
+_INSERT_ITEMS_UNORDERED = insert(_ITEMS).returning(_ITEMS.c.id)
 _INSERT_PREDICTIONS = insert(cast(Table, Prediction.__table__))
 _EVENTS = cast(Table, Event.__table__)
-_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+# Each new item gets one event of each kind, so (item, kind) names an event: no order needed.
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.item_id, _EVENTS.c.kind)
+
+
+def _item_ids(connection: Connection, items: list[dict[str, Any]]) -> list[int]:
+    """Insert the items; their new ids, in the order given."""
+    if connection.dialect.name != "sqlite":
+        return list(connection.execute(_INSERT_ITEMS, items).scalars())
+    # SQLite gives each inserted row the largest rowid so far + 1, row after row in the order
+    # sent, and our transaction holds the only write lock: the ids are consecutive and
+    # ascending in that order, whatever order RETURNING lists them in.
+    ids = sorted(connection.execute(_INSERT_ITEMS_UNORDERED, items).scalars())
+    if len(ids) != len(items) or (ids and ids[-1] - ids[0] != len(ids) - 1):
+        raise RuntimeError(f"SQLite gave {len(items)} new items non-consecutive ids {ids}")
+    return ids
 
 
 def _insert_new(session: Session, rows: Sequence[_NewRows], *, now: datetime) -> list[Stored]:
@@ -481,16 +500,16 @@ def _insert_new(session: Session, rows: Sequence[_NewRows], *, now: datetime) ->
     if not rows:
         return []
     connection = session.connection()
-    item_ids = list(connection.execute(_INSERT_ITEMS, [r.item for r in rows]).scalars())
+    item_ids = _item_ids(connection, [r.item for r in rows])
     pairs = list(zip(rows, item_ids, strict=True))
     connection.execute(_INSERT_PREDICTIONS, [r.prediction | {"item_id": i} for r, i in pairs])
-    event_ids = list(
-        connection.execute(
-            _INSERT_EVENTS, [e | {"item_id": i} for r, i in pairs for e in r.events]
-        ).scalars()
+    events = connection.execute(
+        _INSERT_EVENTS, [e | {"item_id": i} for r, i in pairs for e in r.events]
     )
+    event_ids = {(item_id, kind): event_id for event_id, item_id, kind in events}
+    classified = EventKind.CLASSIFIED.value
     stored: list[Stored] = []
-    for index, (r, item_id) in enumerate(pairs):
+    for r, item_id in pairs:
         values = r.item | {"id": item_id}
         public = _public(
             values.__getitem__,
@@ -498,7 +517,7 @@ def _insert_new(session: Session, rows: Sequence[_NewRows], *, now: datetime) ->
             red_flags=r.prediction["red_flags"],
             now=now,
         )
-        stored.append(Stored(public, duplicate=False, event_id=event_ids[2 * index]))
+        stored.append(Stored(public, duplicate=False, event_id=event_ids[item_id, classified]))
     return stored
 
 
@@ -519,12 +538,16 @@ class Rejected:
     detail: str
 
 
+# Built once, like the inserts: building and hashing a fresh IN query cost more than running it.
+_IDS_BY_KEYS = select(_ITEMS.c.id).where(_ITEMS.c.dedupe_key.in_(bindparam("keys", expanding=True)))
+
+
 def _stored_with_keys(session: Session, keys: list[str]) -> dict[str | None, Item]:
     """Stored items by dedupe key. A plain Core query first: most posts are new, and loading
     nothing through the ORM still cost about a millisecond."""
     if not keys:
         return {}
-    found = session.connection().execute(select(_ITEMS.c.id).where(_ITEMS.c.dedupe_key.in_(keys)))
+    found = session.connection().execute(_IDS_BY_KEYS, {"keys": keys})
     ids = list(found.scalars())
     if not ids:
         return {}

@@ -343,3 +343,29 @@ def test_a_review_does_not_undo_an_escalation(api: Any) -> None:
     assert reviewed["owner"] == "operations" and reviewed["escalation_level"] == 1
     assert reviewed["overdue"] is False
     assert flows.escalate(api.runtime) == []
+
+
+def test_each_item_of_a_batch_gets_its_own_rows(api: Any) -> None:
+    """Every item of a batch is inserted in one statement per table; each one's prediction
+    and events must still be its own (SQLite returns new ids in no promised order)."""
+    texts = [LEGAL, PRAISE, HOWTO, "Your app charged us twice this month.", PRAISE + " Again."]
+    items = [{"text": t, "external_id": f"rows-{i}"} for i, t in enumerate(texts)]
+    r = api.post("/v1/classify/batch", "helpdesk", json={"items": items})
+    assert r.status_code == 200, r.text
+    results = r.json()["items"]
+    assert [result["text"] for result in results] == texts
+    with transaction(api.runtime.factory) as session:
+        for result, text in zip(results, texts, strict=True):
+            item = session.get(Item, result["id"])
+            assert item is not None and item.text == text and item.external_id
+            assert texts[int(item.external_id.split("-")[1])] == text
+            (prediction,) = session.scalars(
+                select(Prediction).where(Prediction.item_id == item.id)
+            ).all()
+            assert prediction.category == result["category"] == item.category
+            assert prediction.probabilities == result["probabilities"]
+            events = session.scalars(
+                select(Event).where(Event.item_id == item.id).order_by(Event.id)
+            ).all()
+            assert [e.kind for e in events] == ["classified", "routed"]
+            assert events[1].data["owner"] == result["owner"]
