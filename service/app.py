@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +38,8 @@ from triage.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 API_VERSION = "1"
+# FastAPI's OpenTelemetry instrumentation, when TRIAGE_OPENTELEMETRY is off.
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> Runtime:
@@ -159,6 +162,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         description="Classify B2B customer feedback, route it to an owner with a response "
         "rule and a due time, and hold red and uncertain items for a human.",
         lifespan=lifespan,
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     add_exception_handlers(app)
     for module in (classify, items, metrics, admin, health):
