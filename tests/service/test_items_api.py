@@ -369,3 +369,33 @@ def test_each_item_of_a_batch_gets_its_own_rows(api: Any) -> None:
             ).all()
             assert [e.kind for e in events] == ["classified", "routed"]
             assert events[1].data["owner"] == result["owner"]
+
+
+def test_a_batch_too_big_for_one_insert_statement_keeps_each_items_rows(make_api: Any) -> None:
+    """SQLAlchemy sends at most 1,000 rows per INSERT statement: 1,200 items take two item
+    statements and three event statements, and every id must still line up."""
+    api = make_api(batch_limit=1200)
+    bases = [LEGAL, PRAISE, HOWTO, "Your app charged us twice this month."]
+    texts = [f"{bases[i % len(bases)]} (ticket {i})" for i in range(1200)]
+    items = [{"text": t, "external_id": f"big-{i}"} for i, t in enumerate(texts)]
+    r = api.post("/v1/classify/batch", "helpdesk", json={"items": items})
+    assert r.status_code == 200, r.text
+    results = r.json()["items"]
+    assert [result["text"] for result in results] == texts
+    ids = [result["id"] for result in results]
+    assert len(set(ids)) == 1200
+    with transaction(api.runtime.factory) as session:
+        stored = dict(session.execute(select(Item.id, Item.text).where(Item.id.in_(ids))).all())
+        assert [stored[i] for i in ids] == texts
+        predicted = dict(
+            session.execute(
+                select(Prediction.item_id, Prediction.category).where(Prediction.item_id.in_(ids))
+            ).all()
+        )
+        assert [predicted[i] for i in ids] == [result["category"] for result in results]
+        kinds = session.execute(
+            select(Event.item_id, func.count(Event.id))
+            .where(Event.item_id.in_(ids))
+            .group_by(Event.item_id)
+        ).all()
+        assert len(kinds) == 1200 and {count for _, count in kinds} == {2}
