@@ -205,9 +205,10 @@ def calibration_texts(path: Path = CALIBRATION_CSV) -> list[str]:
 # ---- /proc: CPU time and memory ----------------------------------------------------------------
 
 
-def _stat_fields(pid: int) -> list[str] | None:
+def _stat_fields(pid: int, thread: int | None = None) -> list[str] | None:
+    path = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        raw = path.read_text()
     except OSError:
         return None
     # The command name (field 2) is in parentheses and may hold spaces.
@@ -245,6 +246,17 @@ def cpu_seconds(pids: Iterable[int]) -> float:
 
 def tree_cpu_seconds(pid: int) -> float:
     return cpu_seconds(process_tree(pid))
+
+
+def tree_main_thread_cpu_seconds(pid: int) -> float:
+    """CPU seconds of the main thread of `pid` and of each descendant: in an asyncio server,
+    its event loop (HTTP, framework, handing work to other threads)."""
+    total = 0
+    for member in process_tree(pid):
+        fields = _stat_fields(member, thread=member)
+        if fields is not None:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
 
 def cpu_seconds_of_command(name: str) -> float:

@@ -21,8 +21,10 @@ side by side with two peers on the same model and the same texts, in one run.
    Texts: data/calibration.csv, cycled in file order, one per request. Our requests carry a
    unique `external_id`, so each one classifies, routes and commits a new item; the stored
    count is checked at the end.
-4. CPU while measuring, from /proc: the server's processes, the load generator, PostgreSQL's
-   backends, and everything else on the machine ("other", i.e. interference).
+4. CPU while measuring, from /proc: the server's processes (and, of that, their main
+   threads: in an asyncio server the event loop, i.e. HTTP, the framework and handing work to
+   other threads), the load generator, PostgreSQL's backends, and everything else on the
+   machine ("other", i.e. interference).
 
 With `--rounds N` every server is measured N times, interleaved (ours-sqlite, ours-postgres,
 mlflow, plain, then again), and the round with the median req/s is reported: on a shared
@@ -71,6 +73,7 @@ from benchmarks.common import (
     print_table,
     ratio,
     tree_cpu_seconds,
+    tree_main_thread_cpu_seconds,
     tree_rss_mib,
     venv_env,
 )
@@ -106,41 +109,52 @@ class Target:
 
 
 @dataclass
+class CpuWindow:
+    """CPU seconds over one load-generator run, and the run's wall-clock length."""
+
+    server_s: float
+    server_main_threads_s: float  # the server processes' event loops
+    client_s: float
+    postgres_s: float
+    machine_busy_s: float
+    window_s: float
+
+
+@dataclass
 class Phase:
     target: str
     concurrency: int
     load: dict[str, Any]
-    server_cpu_s: float
-    client_cpu_s: float
-    postgres_cpu_s: float
-    machine_busy_s: float
-    window_s: float
+    cpu: CpuWindow
 
     @property
     def completed(self) -> int:
         value: int = self.load["completed"]
         return value
 
+    def per_request_ms(self, seconds: float) -> float | None:
+        return round(1000 * seconds / self.completed, 3) if self.completed else None
+
     def as_dict(self) -> dict[str, Any]:
+        cpu = self.cpu
         duration = self.load["duration_s"] or float("nan")
-        other = self.machine_busy_s - self.server_cpu_s - self.client_cpu_s - self.postgres_cpu_s
+        other = cpu.machine_busy_s - cpu.server_s - cpu.client_s - cpu.postgres_s
         return {
             "target": self.target,
             "concurrency": self.concurrency,
             "load": self.load,
-            "server_cpu_s": round(self.server_cpu_s, 3),
-            "server_cpu_ms_per_request": (
-                round(1000 * self.server_cpu_s / self.completed, 3) if self.completed else None
+            "server_cpu_s": round(cpu.server_s, 3),
+            "server_cpu_ms_per_request": self.per_request_ms(cpu.server_s),
+            "server_main_threads_cpu_ms_per_request": self.per_request_ms(
+                cpu.server_main_threads_s
             ),
-            "server_cores": round(self.server_cpu_s / duration, 3),
-            "client_cpu_s_with_start": round(self.client_cpu_s, 3),
-            "postgres_cpu_s": round(self.postgres_cpu_s, 3),
-            "postgres_cpu_ms_per_request": (
-                round(1000 * self.postgres_cpu_s / self.completed, 3) if self.completed else None
-            ),
-            "machine_busy_cores": round(self.machine_busy_s / self.window_s, 3),
-            "other_cores": round(max(other, 0.0) / self.window_s, 3),
-            "window_s": round(self.window_s, 3),
+            "server_cores": round(cpu.server_s / duration, 3),
+            "client_cpu_s_with_start": round(cpu.client_s, 3),
+            "postgres_cpu_s": round(cpu.postgres_s, 3),
+            "postgres_cpu_ms_per_request": self.per_request_ms(cpu.postgres_s),
+            "machine_busy_cores": round(cpu.machine_busy_s / cpu.window_s, 3),
+            "other_cores": round(max(other, 0.0) / cpu.window_s, 3),
+            "window_s": round(cpu.window_s, 3),
         }
 
 
@@ -173,9 +187,9 @@ def run_generator(
     client: str,
     texts_csv: Path,
     timeout: float = 30.0,
-) -> tuple[dict[str, Any], float, float, float, float, float]:
-    """One load-generator process; returns its JSON and the CPU seconds of server, generator,
-    PostgreSQL and the whole machine over its run, and the window length."""
+) -> tuple[dict[str, Any], CpuWindow]:
+    """One load-generator process; returns its JSON and the CPU seconds of server (and of its
+    main threads), generator, PostgreSQL and the whole machine over its run."""
     args = [
         sys.executable,
         "-m",
@@ -202,6 +216,7 @@ def run_generator(
     for name, value in target.headers.items():
         args += ["--header", f"{name}: {value}"]
     server_before = tree_cpu_seconds(target.server.pid)
+    main_threads_before = tree_main_thread_cpu_seconds(target.server.pid)
     postgres_before = cpu_seconds_of_command("postgres")
     client_before = _children_cpu()
     busy_before, _ = machine_busy_ticks()
@@ -216,14 +231,18 @@ def run_generator(
     )
     window = time.perf_counter() - window_start
     busy_after, _ = machine_busy_ticks()
-    server_cpu = tree_cpu_seconds(target.server.pid) - server_before
-    postgres_cpu = cpu_seconds_of_command("postgres") - postgres_before
-    client_cpu = _children_cpu() - client_before
+    cpu = CpuWindow(
+        server_s=tree_cpu_seconds(target.server.pid) - server_before,
+        server_main_threads_s=tree_main_thread_cpu_seconds(target.server.pid) - main_threads_before,
+        client_s=_children_cpu() - client_before,
+        postgres_s=cpu_seconds_of_command("postgres") - postgres_before,
+        machine_busy_s=(busy_after - busy_before) / os.sysconf("SC_CLK_TCK"),
+        window_s=window,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
-    machine = (busy_after - busy_before) / os.sysconf("SC_CLK_TCK")
-    return result, server_cpu, client_cpu, postgres_cpu, machine, window
+    return result, cpu
 
 
 def _sample(target: Target, text: str) -> dict[str, Any]:
@@ -434,7 +453,7 @@ def measure(
                 texts_csv=args.texts_csv,
             )
             accepted += warm["ok"]
-            load, server_cpu, client_cpu, pg_cpu, busy, window = run_generator(
+            load, cpu = run_generator(
                 target,
                 concurrency=concurrency,
                 requests=args.requests,
@@ -443,9 +462,7 @@ def measure(
                 texts_csv=args.texts_csv,
             )
             accepted += load["ok"]
-            phase = Phase(
-                target.key, concurrency, load, server_cpu, client_cpu, pg_cpu, busy, window
-            )
+            phase = Phase(target.key, concurrency, load, cpu)
             figures = phase.as_dict()
             figures["warmup_errors"] = warm["errors"]
             outcome.phases.append(figures)
@@ -455,8 +472,9 @@ def measure(
                 f"{load['rps']:.1f} req/s, p50 {latency['p50']:.1f} ms, "
                 f"p99 {latency['p99']:.1f} ms, "
                 f"errors {load['errors']} (warm-up {warm['errors']}); server "
-                f"{figures['server_cpu_ms_per_request']} ms CPU/req, other load "
-                f"{figures['other_cores']} cores",
+                f"{figures['server_cpu_ms_per_request']} ms CPU/req "
+                f"({figures['server_main_threads_cpu_ms_per_request']} in main threads), "
+                f"other load {figures['other_cores']} cores",
                 flush=True,
             )
             if load["first_error"]:
@@ -517,6 +535,7 @@ def report(outcomes: Outcomes, concurrencies: list[int], rounds: int) -> dict[st
         "max",
         "errors",
         "server CPU/req",
+        "of it in main threads",
         "PG CPU/req",
         "server cores",
         "other cores",
@@ -542,6 +561,7 @@ def report(outcomes: Outcomes, concurrencies: list[int], rounds: int) -> dict[st
                     fmt(latency["max"]),
                     str(load["errors"]),
                     fmt(p["server_cpu_ms_per_request"], 2),
+                    fmt(p.get("server_main_threads_cpu_ms_per_request"), 2),
                     fmt(p["postgres_cpu_ms_per_request"], 2) if "postgres" in key else "-",
                     fmt(p["server_cores"], 2),
                     fmt(p["other_cores"], 2),
