@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         default=False,
         description="FastAPI's OpenTelemetry spans, metrics and logs for every request, sent to "
         "the configured OpenTelemetry providers. Off by default: even with no provider set up, "
-        "checking for one cost about 6 % of the request thread's time.",
+        "checking for one took about 4 % of the request thread in a profile.",
     )
     supervisor_pid: int | None = Field(
         default=None,
