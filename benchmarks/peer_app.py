@@ -71,6 +71,12 @@ def ping() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.post("/noop")
+async def noop(body: PredictIn) -> dict[str, int]:
+    """No model: what uvicorn, FastAPI and a validated body cost alone (the benchmark's floor)."""
+    return {"chars": len(body.text)}
+
+
 @app.post("/predict")
 def predict(body: PredictIn, request: Request) -> dict[str, Any]:
     peer: Peer = request.app.state.peer

@@ -15,7 +15,8 @@ side by side with two peers on the same model and the same texts, in one run.
    - plain:         uvicorn benchmarks.peer_app:app (`POST /predict`, {"text": ...}): the
                     artifact's scikit-learn pipeline, stock calls, nothing else;
    - only with --only: ours-sqlite-2w, ours-postgres-2w: `triage serve --workers 2`, a
-                    process per core.
+                    process per core; floor: the plain peer's `POST /noop`, which validates
+                    the body and answers without a model: what HTTP and FastAPI cost here.
 3. Per server and concurrency: a warm-up, then a measured closed-loop run, each by
    `python -m benchmarks.http_load` in a process of its own (bounded by count and time).
    Texts: data/calibration.csv, cycled in file order, one per request. Our requests carry a
@@ -80,8 +81,9 @@ from benchmarks.common import (
 
 TARGETS = ("ours-sqlite", "ours-postgres", "mlflow", "plain")
 # Not run by default: the service's app in 2 worker processes (one per core), to show what a
-# second process gives; `triage serve` itself runs one.
-EXTRA_TARGETS = ("ours-sqlite-2w", "ours-postgres-2w")
+# second process gives (`triage serve` itself runs one); and the floor, a no-op FastAPI
+# endpoint in the peer's process (no model, no storage): what HTTP and the framework cost here.
+EXTRA_TARGETS = ("ours-sqlite-2w", "ours-postgres-2w", "floor")
 OURS = ("ours-sqlite", "ours-postgres", "ours-sqlite-2w", "ours-postgres-2w")
 LABELS = {
     "ours-sqlite": "ours, SQLite",
@@ -90,6 +92,7 @@ LABELS = {
     "ours-postgres-2w": "ours, PostgreSQL, 2 workers",
     "mlflow": "mlflow models serve",
     "plain": "plain FastAPI + sklearn",
+    "floor": "floor: FastAPI no-op",
 }
 # Targets of the speed issue (2-core machine).
 TARGET_RPS_RATIO = 3.0
@@ -395,10 +398,11 @@ def _mlflow(tag: str, store: ModelStore, work: Path) -> Target:
     return Target("mlflow", server, f"http://127.0.0.1:{port}/invocations", "dataframe_records")
 
 
-def _plain(tag: str, store: ModelStore, work: Path) -> Target:
+def _plain(tag: str, store: ModelStore, work: Path, *, key: str = "plain") -> Target:
+    """The plain peer (`POST /predict`), or with key "floor" its no-op (`POST /noop`)."""
     port = free_port()
     server = Server(
-        name="plain",
+        name=key,
         args=[
             str(VENV_BIN / "uvicorn"),
             "benchmarks.peer_app:app",
@@ -411,7 +415,8 @@ def _plain(tag: str, store: ModelStore, work: Path) -> Target:
         log_path=work / f"{tag}.log",
         ready_url=f"http://127.0.0.1:{port}/ping",
     )
-    return Target("plain", server, f"http://127.0.0.1:{port}/predict", "text")
+    path = "/noop" if key == "floor" else "/predict"
+    return Target(key, server, f"http://127.0.0.1:{port}{path}", "text")
 
 
 # ---- one server through its phases -----------------------------------------------------------
@@ -745,8 +750,11 @@ def main(argv: list[str] | None = None) -> int:
                         target = _ours(key, tag, store, work, url, workers=workers)
                         runs.append(measure(target, args, deadline=deadline, sample_text=texts[0]))
                 else:
-                    make = _mlflow if key == "mlflow" else _plain
-                    target = make(tag, store, work)
+                    target = (
+                        _mlflow(tag, store, work)
+                        if key == "mlflow"
+                        else _plain(tag, store, work, key=key)
+                    )
                     runs.append(measure(target, args, deadline=deadline, sample_text=texts[0]))
         ratios = report(outcomes, args.concurrency, args.rounds)
         if args.json_out:
