@@ -234,14 +234,15 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def _cpu_ticks(pid: int, thread: int | None = None) -> int:
+    """User + system clock ticks of a process (all its threads) or of one of its threads."""
+    fields = _stat_fields(pid, thread)
+    return 0 if fields is None else int(fields[11]) + int(fields[12])  # utime, stime
+
+
 def cpu_seconds(pids: Iterable[int]) -> float:
     """User + system CPU seconds consumed so far by these processes (all their threads)."""
-    total = 0
-    for pid in pids:
-        fields = _stat_fields(pid)
-        if fields is not None:
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / CLOCK_TICKS
+    return sum(map(_cpu_ticks, pids)) / CLOCK_TICKS
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -251,12 +252,7 @@ def tree_cpu_seconds(pid: int) -> float:
 def tree_main_thread_cpu_seconds(pid: int) -> float:
     """CPU seconds of the main thread of `pid` and of each descendant: in an asyncio server,
     its event loop (HTTP, framework, handing work to other threads)."""
-    total = 0
-    for member in process_tree(pid):
-        fields = _stat_fields(member, thread=member)
-        if fields is not None:
-            total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
+    return sum(_cpu_ticks(member, thread=member) for member in process_tree(pid)) / CLOCK_TICKS
 
 
 def cpu_seconds_of_command(name: str) -> float:

@@ -566,7 +566,7 @@ def report(outcomes: Outcomes, concurrencies: list[int], rounds: int) -> dict[st
                     fmt(latency["max"]),
                     str(load["errors"]),
                     fmt(p["server_cpu_ms_per_request"], 2),
-                    fmt(p.get("server_main_threads_cpu_ms_per_request"), 2),
+                    fmt(p["server_main_threads_cpu_ms_per_request"], 2),
                     fmt(p["postgres_cpu_ms_per_request"], 2) if "postgres" in key else "-",
                     fmt(p["server_cores"], 2),
                     fmt(p["other_cores"], 2),
