@@ -4,16 +4,45 @@ an item's current state lives on `items`; how it got there lives in the other ta
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The same instant in UTC; a naive value is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored and read back in UTC on every backend.
+
+    SQLite keeps no offset: `10:00+02:00` was stored as `10:00` and read back as 10:00 UTC,
+    two hours off, while PostgreSQL converted it. Every value bound (inserts and query
+    parameters alike) is converted to UTC first, and every value read back is UTC-aware, so
+    no caller normalises times by hand.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = as_utc(value)
+        # SQLite's DATETIME text has no offset field; every stored value is UTC.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
 
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime,
         dict[str, Any]: JSON,
     }
 
@@ -62,7 +91,10 @@ class Item(Base):
     closed_at: Mapped[datetime | None]
     model_version: Mapped[str | None] = mapped_column(String(128))
     rules_version: Mapped[str] = mapped_column(String(64))
-    # Optimistic concurrency: every change bumps it; a write naming an older one gets 409.
+    # Optimistic concurrency, enforced by the database: every ORM update of an item is
+    # `UPDATE ... WHERE id = :id AND version = :read` and sets version + 1 (`version_id_col`
+    # below), so of two writers that read one version exactly one wins; the other's update
+    # matches no row (StaleDataError), which the service answers with 409.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     predictions: Mapped[list[Prediction]] = relationship(
@@ -70,6 +102,8 @@ class Item(Base):
     )
     reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")
     events: Mapped[list[Event]] = relationship(back_populates="item", order_by="Event.id")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class Prediction(Base):
@@ -153,12 +187,54 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class UiSession(Base):
+    """A console sign-in. The browser holds a random token; only its SHA-256 is stored, and
+    signing out ends the row, so a copied cookie stops working on the server at once."""
+
+    __tablename__ = "ui_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class WebhookOutbox(Base):
+    """One notification to deliver (a transactional outbox): written in the same transaction
+    as the event it announces, drained by any service process, kept after delivery."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (Index("ix_webhook_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Sent with every attempt, so receivers can drop repeats (delivery is at least once).
+    delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # red_item | escalation
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"item": ..., "event": ...}
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    # A claimed row is being sent; past this time (its sender died) another sender may claim it.
+    claimed_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
 class WebhookDelivery(Base):
     """One delivery attempt of a webhook notification (every attempt is logged)."""
 
     __tablename__ = "webhook_deliveries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The outbox row this attempt sent (rows from before the outbox have none).
+    delivery_id: Mapped[str | None] = mapped_column(String(36), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     created_at: Mapped[datetime]

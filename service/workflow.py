@@ -742,8 +742,7 @@ def review_item(
                 to_status=item.status,
                 data=routing.event_data() | {"after": "review"},
             )
-    item.version += 1
-    session.flush()
+    session.flush()  # the compare-and-set on `version` (tables.Item)
     return item
 
 
@@ -770,8 +769,7 @@ def acknowledge_item(
         to_status=item.status,
         data={"note": note} if note else {},
     )
-    item.version += 1
-    session.flush()
+    session.flush()  # the compare-and-set on `version` (tables.Item)
     return item
 
 
@@ -797,8 +795,7 @@ def resolve_item(
         to_status=item.status,
         data={"action_taken": body.action_taken, "internal_change": body.internal_change},
     )
-    item.version += 1
-    session.flush()
+    session.flush()  # the compare-and-set on `version` (tables.Item)
     return item
 
 
@@ -824,8 +821,7 @@ def dismiss_item(
         to_status=item.status,
         data={"reason": body.reason.value, "note": body.note},
     )
-    item.version += 1
-    session.flush()
+    session.flush()  # the compare-and-set on `version` (tables.Item)
     return item
 
 
@@ -876,7 +872,6 @@ def escalate_overdue(
                 "due_at": item.due_at.isoformat(),
             },
         )
-        item.version += 1
         moved.append(item)
     session.flush()
     return moved
