@@ -5,27 +5,41 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from model.labels import Severity
 from service.db import transaction
 from service.model_holder import ModelState, freeze_loaded_objects
 from service.runtime import Runtime
-from service.schemas import ClassifyResult, ItemIn, ItemPublic, ReviewIn
+from service.schemas import ClassifyResult, DismissIn, ItemIn, ItemPublic, ResolveIn, ReviewIn
 from service.webhooks import Notification
 from service.workflow import (
     Actor,
     Rejected,
     Stored,
+    acknowledge_item,
     classify_and_store,
+    dismiss_item,
     escalate_overdue,
     get_item,
     is_duplicate_race,
     item_public,
+    resolve_item,
     review_item,
+    stale_version,
 )
+
+T = TypeVar("T")
+
+# A change that names no version applies to the item as it is now: when another writer got
+# in between the read and the write, it is tried again on the new state, this many times.
+UNVERSIONED_TRIES = 3
 
 
 def _red_notifications(created: Sequence[Stored]) -> list[Notification]:
@@ -86,31 +100,96 @@ def classify_submitted(
     return results
 
 
+def change_item(
+    runtime: Runtime, *, item_id: int, version: int | None, change: Callable[[Session], T]
+) -> T:
+    """Run one state change of an item in its own transaction, as a compare-and-set.
+
+    Each ORM update of an item names the version it read (`tables.Item`), so of N concurrent
+    writers of one version exactly one commits. A loser that named a version gets 409 with the
+    current item; one that named none is run again on the item as it now is.
+    """
+    tries = 1 if version is not None else UNVERSIONED_TRIES
+    for _ in range(tries):
+        try:
+            with transaction(runtime.factory) as session:
+                return change(session)
+        except StaleDataError:
+            continue  # rolled back; the item is read again below or on the next try
+    with transaction(runtime.factory) as session:
+        raise stale_version(get_item(session=session, item_id=item_id, history=True), version)
+
+
+def acknowledge(
+    runtime: Runtime, item_id: int, *, version: int | None, note: str | None, actor: Actor
+) -> ItemPublic:
+    """The owner has the item."""
+
+    def change(session: Session) -> ItemPublic:
+        item = acknowledge_item(
+            session=session, item_id=item_id, version=version, actor=actor, note=note
+        )
+        return ItemPublic.model_validate(item_public(item))
+
+    return change_item(runtime, item_id=item_id, version=version, change=change)
+
+
+def resolve(runtime: Runtime, item_id: int, body: ResolveIn, actor: Actor) -> ItemPublic:
+    """Close the item with what was done and what changed internally."""
+
+    def change(session: Session) -> ItemPublic:
+        item = resolve_item(session=session, item_id=item_id, body=body, actor=actor)
+        return ItemPublic.model_validate(item_public(item))
+
+    return change_item(runtime, item_id=item_id, version=body.version, change=change)
+
+
+def dismiss(runtime: Runtime, item_id: int, body: DismissIn, actor: Actor) -> ItemPublic:
+    """Close the item without action, with a reason."""
+
+    def change(session: Session) -> ItemPublic:
+        item = dismiss_item(session=session, item_id=item_id, body=body, actor=actor)
+        return ItemPublic.model_validate(item_public(item))
+
+    return change_item(runtime, item_id=item_id, version=body.version, change=change)
+
+
 def review(runtime: Runtime, item_id: int, body: ReviewIn, actor: Actor) -> ItemPublic:
     """Store a review; a correction that makes an item red notifies like a new red item."""
-    with transaction(runtime.factory) as session:
-        before = get_item(session=session, item_id=item_id).severity
-        item = review_item(
-            session=session, item_id=item_id, review=body, actor=actor, policy=runtime.policy
-        )
-        result = ItemPublic.model_validate(item_public(item))
-        reviewed = next(e for e in reversed(item.events) if e.kind == "reviewed")
-        notifications = (
-            [
-                Notification(
-                    kind="red_item",
-                    item_id=item.id,
-                    event_id=reviewed.id,
-                    item=result.model_dump(mode="json"),
-                    event=dict(reviewed.data),
-                )
-            ]
-            if before != Severity.RED.value and item.severity == Severity.RED.value
-            else []
-        )
+    result, notifications = change_item(
+        runtime,
+        item_id=item_id,
+        version=body.version,
+        change=lambda session: _review(runtime, session, item_id, body, actor),
+    )
     for notification in notifications:
         runtime.notifier.notify(notification)
     return result
+
+
+def _review(
+    runtime: Runtime, session: Session, item_id: int, body: ReviewIn, actor: Actor
+) -> tuple[ItemPublic, list[Notification]]:
+    before = get_item(session=session, item_id=item_id, for_update=True).severity
+    item = review_item(
+        session=session, item_id=item_id, review=body, actor=actor, policy=runtime.policy
+    )
+    result = ItemPublic.model_validate(item_public(item))
+    reviewed = next(e for e in reversed(item.events) if e.kind == "reviewed")
+    notifications = (
+        [
+            Notification(
+                kind="red_item",
+                item_id=item.id,
+                event_id=reviewed.id,
+                item=result.model_dump(mode="json"),
+                event=dict(reviewed.data),
+            )
+        ]
+        if before != Severity.RED.value and item.severity == Severity.RED.value
+        else []
+    )
+    return result, notifications
 
 
 @contextmanager
@@ -130,22 +209,35 @@ def escalation_lock(folder: Path) -> Iterator[None]:
 
 def escalate(runtime: Runtime) -> list[int]:
     """Escalate every overdue item one level, commit, then notify; returns the item ids."""
-    with escalation_lock(runtime.settings.cache_dir), transaction(runtime.factory) as session:
-        moved = escalate_overdue(session=session, policy=runtime.policy)
-        notifications = [
-            Notification(
-                kind="escalation",
-                item_id=item.id,
-                event_id=item.events[-1].id,
-                item=ItemPublic.model_validate(item_public(item)).model_dump(mode="json"),
-                event=dict(item.events[-1].data),
-            )
-            for item in moved
-        ]
-        ids = [item.id for item in moved]
+    with escalation_lock(runtime.settings.cache_dir):
+        # A reviewer who changed one of the items between our read and our write makes the
+        # round's compare-and-set fail (SQLite; PostgreSQL locks the rows it reads): try again.
+        for attempt in range(1, UNVERSIONED_TRIES + 1):
+            try:
+                with transaction(runtime.factory) as session:
+                    ids, notifications = _escalate(runtime, session)
+                break
+            except StaleDataError:
+                if attempt == UNVERSIONED_TRIES:
+                    raise
     for notification in notifications:
         runtime.notifier.notify(notification)
     return ids
+
+
+def _escalate(runtime: Runtime, session: Session) -> tuple[list[int], list[Notification]]:
+    moved = escalate_overdue(session=session, policy=runtime.policy)
+    notifications = [
+        Notification(
+            kind="escalation",
+            item_id=item.id,
+            event_id=item.events[-1].id,
+            item=ItemPublic.model_validate(item_public(item)).model_dump(mode="json"),
+            event=dict(item.events[-1].data),
+        )
+        for item in moved
+    ]
+    return [item.id for item in moved], notifications
 
 
 def reload_model(runtime: Runtime) -> tuple[ModelState, bool]:

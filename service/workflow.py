@@ -72,8 +72,14 @@ SYSTEM = Actor(ActorType.SYSTEM, "system")
 # ---- reading --------------------------------------------------------------------------------
 
 
-def get_item(*, session: Session, item_id: int, history: bool = False) -> Item:
+def get_item(
+    *, session: Session, item_id: int, history: bool = False, for_update: bool = False
+) -> Item:
+    """One item (with its history if asked); `for_update` locks its row until the transaction
+    ends on PostgreSQL, so a state change reads the version it will compare-and-set."""
     query = select(Item).where(Item.id == item_id)
+    if for_update:  # and read the row as it is now, not as this session saw it before
+        query = query.with_for_update().execution_options(populate_existing=True)
     if history:
         query = query.options(
             selectinload(Item.predictions), selectinload(Item.reviews), selectinload(Item.events)
@@ -625,17 +631,21 @@ def is_duplicate_race(error: IntegrityError) -> bool:
 # ---- human steps ----------------------------------------------------------------------------
 
 
+def stale_version(item: Item, expected: int | None) -> ConflictError:
+    """The 409 for a writer that saw version `expected` of an item that has moved on: it
+    carries the current item and the latest review, so the client can decide again."""
+    last = item.reviews[-1] if item.reviews else None
+    seen = f"since version {expected}" if expected is not None else "while this change was made"
+    return ConflictError(
+        f"item {item.id} changed {seen} (now version {item.version}); reload it and decide again",
+        current=to_public(item).model_dump(mode="json"),
+        latest_review=ReviewPublic.model_validate(last).model_dump(mode="json") if last else None,
+    )
+
+
 def _check_version(item: Item, expected: int | None) -> None:
     if expected is not None and expected != item.version:
-        last = item.reviews[-1] if item.reviews else None
-        raise ConflictError(
-            f"item {item.id} changed since version {expected} (now version {item.version}); "
-            "reload it and decide again",
-            current=to_public(item).model_dump(mode="json"),
-            latest_review=(
-                ReviewPublic.model_validate(last).model_dump(mode="json") if last else None
-            ),
-        )
+        raise stale_version(item, expected)
 
 
 def _require_status(item: Item, allowed: Sequence[ItemStatus], step: str) -> None:
@@ -657,8 +667,25 @@ def review_item(
     now: datetime | None = None,
 ) -> Item:
     """Confirm or correct an item's category and severity; the model's proposal is kept."""
+    # One flush at the end: the routing query below must not flush the item early, since
+    # every flush of a changed item is a compare-and-set that bumps its version.
+    with session.no_autoflush:
+        return _review(
+            session=session, item_id=item_id, review=review, actor=actor, policy=policy, now=now
+        )
+
+
+def _review(
+    *,
+    session: Session,
+    item_id: int,
+    review: ReviewIn,
+    actor: Actor,
+    policy: RoutingPolicy,
+    now: datetime | None,
+) -> Item:
     now = now or utcnow()
-    item = get_item(session=session, item_id=item_id, history=True)
+    item = get_item(session=session, item_id=item_id, history=True, for_update=True)
     _check_version(item, review.version)
     _require_status(
         item,
@@ -756,7 +783,7 @@ def acknowledge_item(
     now: datetime | None = None,
 ) -> Item:
     now = now or utcnow()
-    item = get_item(session=session, item_id=item_id, history=True)
+    item = get_item(session=session, item_id=item_id, history=True, for_update=True)
     _check_version(item, version)
     _require_status(item, (ItemStatus.ROUTED,), "acknowledging")
     item.status, item.acknowledged_at = ItemStatus.ACKNOWLEDGED.value, now
@@ -779,7 +806,7 @@ def resolve_item(
     """Close an item with what was done and what changed internally (resolving a routed item
     acknowledges it too)."""
     now = now or utcnow()
-    item = get_item(session=session, item_id=item_id, history=True)
+    item = get_item(session=session, item_id=item_id, history=True, for_update=True)
     _check_version(item, body.version)
     _require_status(item, (ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED), "resolving")
     before = item.status
@@ -803,7 +830,7 @@ def dismiss_item(
     *, session: Session, item_id: int, body: DismissIn, actor: Actor, now: datetime | None = None
 ) -> Item:
     now = now or utcnow()
-    item = get_item(session=session, item_id=item_id, history=True)
+    item = get_item(session=session, item_id=item_id, history=True, for_update=True)
     _check_version(item, body.version)
     _require_status(
         item,

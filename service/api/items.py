@@ -20,17 +20,7 @@ from service.schemas import (
     ReviewIn,
     VersionedIn,
 )
-from service.workflow import (
-    ItemFilters,
-    acknowledge_item,
-    dismiss_item,
-    get_item,
-    list_items,
-    queue,
-    resolve_item,
-    to_detail,
-    to_public,
-)
+from service.workflow import ItemFilters, get_item, list_items, queue, to_detail, to_public
 
 router = APIRouter(prefix="/v1", tags=["items"])
 
@@ -113,31 +103,19 @@ def review(item_id: int, body: ReviewIn, runtime: RuntimeDep, principal: Reviewe
 
 @router.post("/items/{item_id}/acknowledge", response_model=ItemPublic)
 def acknowledge(item_id: int, body: VersionedIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
-    with transaction(runtime.factory) as session:
-        return to_public(
-            acknowledge_item(
-                session=session,
-                item_id=item_id,
-                version=body.version,
-                actor=principal.actor,
-                note=body.note,
-            )
-        )
+    """The owner has it; a stale `version` gets 409 with the current item."""
+    return flows.acknowledge(
+        runtime, item_id, version=body.version, note=body.note, actor=principal.actor
+    )
 
 
 @router.post("/items/{item_id}/resolve", response_model=ItemPublic)
 def resolve(item_id: int, body: ResolveIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
     """Close with what was done and what changed internally."""
-    with transaction(runtime.factory) as session:
-        return to_public(
-            resolve_item(session=session, item_id=item_id, body=body, actor=principal.actor)
-        )
+    return flows.resolve(runtime, item_id, body, principal.actor)
 
 
 @router.post("/items/{item_id}/dismiss", response_model=ItemPublic)
 def dismiss(item_id: int, body: DismissIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
     """Close without action, with a reason (false positive, spam...)."""
-    with transaction(runtime.factory) as session:
-        return to_public(
-            dismiss_item(session=session, item_id=item_id, body=body, actor=principal.actor)
-        )
+    return flows.dismiss(runtime, item_id, body, principal.actor)

@@ -35,16 +35,7 @@ from service.ui.session import (
     new_session,
     tokens_match,
 )
-from service.workflow import (
-    ItemFilters,
-    acknowledge_item,
-    dismiss_item,
-    get_item,
-    item_public,
-    queue,
-    resolve_item,
-    to_detail,
-)
+from service.workflow import ItemFilters, get_item, item_public, queue, to_detail
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 PAGE_SIZE = 25
@@ -421,8 +412,7 @@ async def item_step(request: Request, item_id: int, step: str) -> Response:
                 request, item_id, form, "reviewed", leaves_queue=before == "needs_review"
             )
         elif step in ("acknowledge", "resolve", "dismiss"):
-            with transaction(runtime.factory) as db:
-                target = _close_step(request, db, step, item_id, form, version_value, principal)
+            target = _close_step(request, runtime, step, item_id, form, version_value, principal)
         else:
             return HTMLResponse("Unknown action.", status_code=404)
     except ConflictError as exc:
@@ -456,7 +446,7 @@ async def item_step(request: Request, item_id: int, step: str) -> Response:
 
 def _close_step(
     request: Request,
-    db: Any,
+    runtime: Runtime,
     step: str,
     item_id: int,
     form: Any,
@@ -466,9 +456,7 @@ def _close_step(
     """Acknowledge, resolve or dismiss; returns where to go next."""
     note = str(form.get("note") or "") or None
     if step == "acknowledge":
-        acknowledge_item(
-            session=db, item_id=item_id, version=version, actor=principal.actor, note=note
-        )
+        flows.acknowledge(runtime, item_id, version=version, note=note, actor=principal.actor)
         return _after(request, item_id, form, "acknowledged", leaves_queue=False)
     if step == "resolve":
         body = ResolveIn(
@@ -476,14 +464,14 @@ def _close_step(
             action_taken=str(form.get("action_taken") or ""),
             internal_change=str(form.get("internal_change") or ""),
         )
-        resolve_item(session=db, item_id=item_id, body=body, actor=principal.actor)
+        flows.resolve(runtime, item_id, body, principal.actor)
         return _after(request, item_id, form, "resolved", leaves_queue=False)
     dismissal = DismissIn(
         version=version,
         reason=str(form.get("reason") or ""),  # type: ignore[arg-type]
         note=note,
     )
-    dismiss_item(session=db, item_id=item_id, body=dismissal, actor=principal.actor)
+    flows.dismiss(runtime, item_id, dismissal, principal.actor)
     return _after(request, item_id, form, "dismissed", leaves_queue=True)
 
 
