@@ -51,8 +51,9 @@ def parse_rating(value: Any) -> int | None:
         raise InvalidInputError(f"rating must be an integer from 1 to 5, got {value!r}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"rating must be an integer from 1 to 5, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int past float's range
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:37]}..."
+        raise InvalidInputError(f"rating must be an integer from 1 to 5, got {shown}") from None
     if not number.is_integer() or not 1 <= number <= 5:
         raise InvalidInputError(f"rating must be an integer from 1 to 5, got {value!r}")
     return int(number)

@@ -8,7 +8,7 @@ import contextlib
 import functools
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,7 +29,8 @@ from service import flows
 from service.api import admin, classify, health, items, metrics
 from service.auth import seed_bootstrap_key
 from service.batching import ClassifyBatcher
-from service.db import make_engine, session_factory, transaction
+from service.db import is_unavailable, make_engine, session_factory, transaction
+from service.deps import key_from_headers, principal_for
 from service.errors import ServiceError
 from service.model_holder import ModelHolder, freeze_loaded_objects
 from service.routing import load_policy
@@ -77,34 +81,77 @@ async def _escalation_loop(runtime: Runtime) -> None:
             log.exception("escalation round failed")
 
 
-def _error_body(name: str, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"error": name, "detail": detail, **extra}
+def error_response(
+    name: str,
+    detail: str,
+    status_code: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """The one error body, `{"error": "<Name>", "detail": "...", ...}`; a 422 always lists its
+    field problems under `errors` (empty when the problem is no one field's)."""
+    body: dict[str, Any] = {"error": name, "detail": detail, **extra}
+    if status_code == 422:
+        body.setdefault("errors", [])
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
-def add_exception_handlers(app: FastAPI) -> None:
+def database_error_response(exc: SQLAlchemyError, retry_after: int) -> JSONResponse:
+    """503 with Retry-After while the database is unreachable; any other database error is a
+    bug (a 500, logged), still in the one body shape."""
+    if is_unavailable(exc):
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return error_response(
+            "ServiceUnavailable",
+            "the database is unavailable; nothing was changed, retry later",
+            503,
+            headers={"Retry-After": str(retry_after)},
+        )
+    log.error("database error", exc_info=exc)
+    return error_response("InternalError", "an unexpected database error; it was logged", 500)
+
+
+_HTTP_ERROR_NAMES = {
+    400: "MalformedBody",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLargeError",
+}
+
+
+def add_exception_handlers(app: FastAPI, *, retry_after: int) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return JSONResponse(
-            _error_body(type(exc).__name__, exc.detail, **exc.extra), status_code=exc.status_code
-        )
+        return error_response(type(exc).__name__, exc.detail, exc.status_code, **exc.extra)
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(_: Request, exc: InvalidInputError) -> JSONResponse:
-        return JSONResponse(_error_body("InvalidInputError", str(exc)), status_code=422)
+        return error_response("InvalidInputError", str(exc), 422)
 
     @app.exception_handler(TriageError)
     async def triage_error(_: Request, exc: TriageError) -> JSONResponse:
-        return JSONResponse(_error_body(type(exc).__name__, str(exc)), status_code=400)
+        return error_response(type(exc).__name__, str(exc), 400)
+
+    @app.exception_handler(StaleDataError)
+    async def stale(_: Request, exc: StaleDataError) -> JSONResponse:
+        return error_response(
+            "ConflictError", "the item changed while this request ran; reload it", 409
+        )
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(_: Request, exc: SQLAlchemyError) -> JSONResponse:
+        return database_error_response(exc, retry_after)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {400: "MalformedBody", 404: "NotFound", 405: "MethodNotAllowed"}
         detail = str(exc.detail)
         if exc.status_code == 400 and "parsing the body" in detail:
-            detail = "the request body could not be read: send UTF-8 encoded JSON"
-        return JSONResponse(
-            _error_body(names.get(exc.status_code, "HTTPError"), detail),
-            status_code=exc.status_code,
+            detail = "the request body could not be read as JSON"
+        return error_response(
+            _HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError"),
+            detail,
+            exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 
@@ -112,9 +159,7 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(
-                _error_body("MalformedJSON", "the request body is not valid JSON"), status_code=400
-            )
+            return error_response("MalformedJSON", "the request body is not valid JSON", 400)
         problems = [
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
             for e in errors
@@ -122,9 +167,12 @@ def add_exception_handlers(app: FastAPI) -> None:
         detail = "; ".join(
             f"{'.'.join(map(str, p['loc'][1:] or p['loc']))}: {p['msg']}" for p in problems
         )
-        return JSONResponse(
-            _error_body("ValidationError", detail, errors=problems), status_code=422
-        )
+        return error_response("ValidationError", detail, 422, errors=problems)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette logs the exception after this response is sent; the client gets JSON.
+        return error_response("InternalError", "an unexpected error; it was logged", 500)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -164,7 +212,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         lifespan=lifespan,
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
-    add_exception_handlers(app)
+    add_exception_handlers(app, retry_after=settings.retry_after_seconds)
     for module in (classify, items, metrics, admin, health):
         app.include_router(module.router)
     app.state.ui_secret = (
@@ -174,6 +222,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.include_router(ui_routes.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
 
@@ -196,6 +245,81 @@ _UI_HEADERS = (
     (b"content-security-policy", UI_CSP.encode()),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RequestGuard:
+    """What a request must pass before anything reads its body.
+
+    - A body above `max_body_bytes` gets 413: at once by its Content-Length, else as soon as the
+      bytes streamed in pass the limit.
+    - An API request that may carry a body needs a valid key first: without one it gets 401
+      having been read no further than its headers (FastAPI would read and parse the body
+      before checking the key). The route's own dependency checks the key again, from the
+      cache, and the role.
+
+    FastAPI's own `max_body_size` answers 413 in plain text whenever Content-Length is over the
+    limit, replacing any response, so the one error body could not be kept with it.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        response = self._too_large(headers.get("content-length"))
+        if (
+            response is None
+            and scope["method"] in _BODY_METHODS
+            and scope["path"].startswith("/v1/")
+        ):
+            response = await self._unauthenticated(scope["app"].state.runtime, headers)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        await self.app(scope, self._counting(receive), send)
+
+    def _too_large(self, content_length: str | None) -> JSONResponse | None:
+        if content_length is None or not content_length.isdigit():
+            return None
+        if int(content_length) <= self.max_body_bytes:
+            return None
+        return error_response("PayloadTooLargeError", self._limit_detail(), 413)
+
+    def _limit_detail(self) -> str:
+        return f"the request body is larger than {self.max_body_bytes} bytes"
+
+    async def _unauthenticated(self, runtime: Runtime, headers: Headers) -> JSONResponse | None:
+        key = key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
+        try:
+            await principal_for(runtime, key)
+        except ServiceError as exc:
+            return error_response(type(exc).__name__, exc.detail, exc.status_code)
+        except SQLAlchemyError as exc:
+            return database_error_response(exc, runtime.settings.retry_after_seconds)
+        return None
+
+    def _counting(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def receive_counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # Raised inside the body read: FastAPI passes HTTPException on to the
+                    # handlers, which answer in the one error body.
+                    raise StarletteHTTPException(413, self._limit_detail())
+            return message
+
+        return receive_counted
 
 
 class SecurityHeaders:

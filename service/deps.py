@@ -28,14 +28,16 @@ def _lookup(runtime: Runtime, key: str | None) -> Principal:
         return authenticate(session=session, key=key)
 
 
-async def _principal(
-    runtime: RuntimeDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
-) -> Principal:
-    key = x_api_key
-    if key is None and authorization and authorization.lower().startswith("bearer "):
-        key = authorization[7:].strip()
+def key_from_headers(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The API key of a request: `X-API-Key: KEY`, else `Authorization: Bearer KEY`."""
+    if x_api_key is None and authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return x_api_key
+
+
+async def principal_for(runtime: Runtime, key: str | None) -> Principal:
+    """Who holds `key`; NotAuthenticatedError for a missing, unknown or revoked one. Answers
+    from a short-lived cache, so most requests make no query."""
     digest = hash_key(key) if key else ""
     cached = runtime.key_cache.get(digest)
     now = time.monotonic()
@@ -46,6 +48,14 @@ async def _principal(
         runtime.key_cache.clear()
     runtime.key_cache[digest] = (principal, now + KEY_CACHE_SECONDS)
     return principal
+
+
+async def _principal(
+    runtime: RuntimeDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> Principal:
+    return await principal_for(runtime, key_from_headers(authorization, x_api_key))
 
 
 def require(permission: str) -> object:

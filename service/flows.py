@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import logging
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -10,11 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from model.labels import Severity
-from service.db import transaction
+from service.db import is_unavailable, transaction
 from service.model_holder import ModelState, freeze_loaded_objects
 from service.runtime import Runtime
 from service.schemas import ClassifyResult, DismissIn, ItemIn, ItemPublic, ResolveIn, ReviewIn
@@ -36,6 +39,11 @@ from service.workflow import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# What a database raises for a value it will not store: its own errors, and the driver's
+# UnicodeEncodeError for text that is not valid Unicode (both drivers raise it unwrapped).
+REFUSED = (SQLAlchemyError, UnicodeEncodeError)
 
 # A change that names no version applies to the item as it is now: when another writer got
 # in between the read and the write, it is tried again on the new state, this many times.
@@ -59,8 +67,33 @@ def _red_notifications(created: Sequence[Stored]) -> list[Notification]:
 def classify(
     runtime: Runtime, items: Sequence[ItemIn], actor: Actor
 ) -> list[ClassifyResult | Rejected]:
-    """Classify and store `items`, all submitted by `actor`; see `classify_submitted`."""
-    return classify_submitted(runtime, items, [actor] * len(items))
+    """Classify and store `items`, all submitted by `actor`; see `classify_submitted`.
+
+    If the database refuses the batch as a whole (not an outage: a value it will not store
+    that validation let through), each item is stored on its own, so the good ones are kept
+    and each refused one is reported by its index.
+    """
+    try:
+        return classify_submitted(runtime, items, [actor] * len(items))
+    except REFUSED as exc:
+        if len(items) == 1 or is_unavailable(exc):
+            raise
+        log.warning(
+            "a batch of %d items was refused (%s); storing them one by one", len(items), exc
+        )
+    outcomes: list[ClassifyResult | Rejected] = []
+    for index, item in enumerate(items):
+        try:
+            (outcome,) = classify_submitted(runtime, [item], [actor])
+        except REFUSED as exc:
+            if is_unavailable(exc):
+                raise
+            refused = getattr(exc, "orig", None) or exc
+            outcome = Rejected(index, "StorageError", f"the database refused this item: {refused}")
+        if isinstance(outcome, Rejected):
+            outcome = dataclasses.replace(outcome, index=index)
+        outcomes.append(outcome)
+    return outcomes
 
 
 def classify_submitted(

@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session
 from model.labels import FLAG_FAMILIES, SEVERITIES, Severity
 from service.enums import UNACKNOWLEDGED_STATUSES, EventKind, ItemStatus
 from service.errors import UnprocessableError
-from service.tables import Event, Item, Prediction, Review
+from service.tables import Event, Item, Prediction, Review, as_utc
 
 MAX_FILLED_BUCKETS = 400
 BUCKETS = {"day": timedelta(days=1), "week": timedelta(days=7)}
@@ -102,13 +102,8 @@ HEAD_DEFINITIONS = {
 # ---- helpers --------------------------------------------------------------------------------
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes and a query may send one; everything stored is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _iso(moment: datetime | None) -> str | None:
-    return _utc(moment).isoformat() if moment is not None else None
+    return moment.isoformat() if moment is not None else None
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -183,9 +178,9 @@ def _load(session: Session, rf: datetime | None, rt: datetime | None) -> _Data:
     items = [
         _ItemRow(
             id=row[0],
-            received_at=_utc(row[1]),
-            acknowledged_at=_utc(row[2]) if row[2] is not None else None,
-            due_at=_utc(row[3]),
+            received_at=row[1],
+            acknowledged_at=row[2],
+            due_at=row[3],
             status=row[4],
             severity=row[5],
             category=row[6],
@@ -510,11 +505,13 @@ def compute_metrics(
     """All the managers' figures for the items received in [received_from, received_to)."""
     if bucket not in BUCKETS:
         raise UnprocessableError(f"bucket must be one of {', '.join(BUCKETS)}, not {bucket!r}")
-    rf = _utc(received_from) if received_from is not None else None
-    rt = _utc(received_to) if received_to is not None else None
+    # Read back in UTC (tables.UTCDateTime); bounds given in another zone are moved to UTC
+    # here, so the buckets below are UTC days and weeks.
+    rf = as_utc(received_from) if received_from is not None else None
+    rt = as_utc(received_to) if received_to is not None else None
     if rf is not None and rt is not None and rf >= rt:
         raise UnprocessableError("received_from must be before received_to")
-    now = _utc(now) if now is not None else datetime.now(UTC)
+    now = as_utc(now) if now is not None else datetime.now(UTC)
     data = _load(session, rf, rt)
     return {
         "generated_at": now.isoformat(),

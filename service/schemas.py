@@ -1,48 +1,115 @@
-"""Request and response bodies of the API (pydantic v2), in the families ItemIn / ItemPublic."""
+"""Request and response bodies of the API (pydantic v2), in the families ItemIn / ItemPublic.
+
+Input bodies are checked here for everything both databases must agree on, so a bad field is a
+422 naming it, never a database error: text with no NUL and no lone surrogate, lengths after
+normalisation, instants in a sane range, a rating that is a number or text (never true/false).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 from model.labels import Category, Severity
 from service.enums import ItemStatus, Owner, ResponseRule
 
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything the service stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+# The largest id, offset or position a database integer holds (BIGINT).
+MAX_INT = 2**63 - 1
+EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_YEARS_AHEAD = 100
+SOURCE_MAX_CHARS = 64
 
 
-class ItemIn(BaseModel):
-    """One piece of feedback. Only `text` is required; missing fields are recorded as missing."""
+def storable(value: str) -> str:
+    """Text every backend stores as given: PostgreSQL refuses NUL, and a lone surrogate (JSON
+    `"\\ud800"`) cannot be encoded as UTF-8 at all."""
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must not contain a lone surrogate (\\ud800-\\udfff)") from None
+    return value
+
+
+def instant(moment: datetime) -> datetime:
+    """An instant from 1970 to 100 years ahead, in UTC (no offset means UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    latest = datetime.now(UTC) + timedelta(days=365 * LATEST_YEARS_AHEAD)
+    # Compared before converting: converting year 1 at +14:00 to UTC would overflow.
+    if not EARLIEST_INSTANT <= aware <= latest:
+        raise ValueError(f"must be between 1970-01-01 and {latest:%Y-%m-%d} (UTC)")
+    return aware.astimezone(UTC)
+
+
+def _source(value: str) -> str:
+    """A channel name in lower case, the form it is stored and matched in; its length counts
+    after lowering, which can lengthen text ("İ" becomes two characters)."""
+    lowered = value.strip().lower()
+    if len(lowered) > SOURCE_MAX_CHARS:
+        raise ValueError(f"must be at most {SOURCE_MAX_CHARS} characters once lower-cased")
+    return lowered
+
+
+Instant = Annotated[datetime, AfterValidator(instant)]
+Source = Annotated[
+    str, Field(max_length=SOURCE_MAX_CHARS), AfterValidator(storable), AfterValidator(_source)
+]
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are refused, and every text field must be storable."""
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="The feedback text (1 to TRIAGE_MAX_TEXT_CHARS characters).")
-    source: str | None = Field(default=None, max_length=64, description="Channel: g2, email...")
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        return storable(value) if isinstance(value, str) else value
+
+
+class ItemIn(InputModel):
+    """One piece of feedback. Only `text` is required; missing fields are recorded as missing."""
+
+    text: str = Field(
+        min_length=1, description="The feedback text (1 to TRIAGE_MAX_TEXT_CHARS characters)."
+    )
+    source: Source | None = Field(
+        default=None, description="Channel: g2, email... (stored in lower case, at most 64)."
+    )
     external_id: str | None = Field(
         default=None, max_length=512, description="Id on the channel; re-posting it is idempotent."
     )
-    rating: int | float | str | None = Field(default=None, description="Star rating 1-5.")
+    # Strict: JSON true/false is not a rating. A number or numeric text from 1 to 5.
+    rating: StrictInt | StrictFloat | StrictStr | None = Field(
+        default=None, description='Star rating 1-5 (4, 4.0 and "4" are accepted).'
+    )
     account_id: str | None = Field(default=None, max_length=256)
-    account_tier: str | None = Field(default=None, description="strategic, enterprise, smb...")
+    account_tier: str | None = Field(
+        default=None, max_length=32, description="strategic, enterprise, smb or unknown."
+    )
     author: str | None = Field(default=None, max_length=256)
-    created_at: Timestamp | None = Field(
-        default=None, description="When the author posted it (UTC if no offset is given)."
+    created_at: Instant | None = Field(
+        default=None,
+        description="When the author posted it (UTC if no offset is given), 1970 to 100 years "
+        "ahead.",
     )
     language: str | None = Field(default=None, max_length=16)
 
 
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchIn(InputModel):
     items: list[dict[str, Any]] = Field(
         description="Items as in POST /v1/classify; each is validated on its own."
     )
@@ -60,7 +127,7 @@ class PredictionPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: Timestamp
+    created_at: datetime
     model_version: str | None
     rules_version: str
     category: str | None
@@ -78,7 +145,7 @@ class ReviewPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: Timestamp
+    created_at: datetime
     actor_type: str
     actor: str
     action: str
@@ -95,7 +162,7 @@ class EventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: Timestamp
+    created_at: datetime
     kind: str
     actor_type: str
     actor: str
@@ -183,27 +250,25 @@ class ReviewAction(StrEnum):
     CORRECT = "correct"
 
 
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = Field(description="The item version the reviewer saw.")
+class ReviewIn(InputModel):
+    version: int = Field(ge=1, le=MAX_INT, description="The item version the reviewer saw.")
     action: ReviewAction
     category: Category | None = Field(default=None, description="Required to correct.")
     severity: Severity | None = Field(default=None, description="Required to correct.")
     note: str | None = Field(default=None, max_length=5000)
 
 
-class VersionedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int | None = Field(default=None, description="If given, a stale one gets 409.")
+class VersionedIn(InputModel):
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_INT, description="If given, a stale one gets 409."
+    )
     note: str | None = Field(default=None, max_length=5000)
 
 
-class ResolveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int | None = None
+class ResolveIn(InputModel):
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_INT, description="If given, a stale one gets 409."
+    )
     action_taken: str = Field(min_length=1, max_length=5000, description="What was done.")
     internal_change: str = Field(
         min_length=1, max_length=5000, description="What changed internally because of it."
@@ -218,9 +283,9 @@ class DismissReason(StrEnum):
     OTHER = "other"
 
 
-class DismissIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int | None = None
+class DismissIn(InputModel):
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_INT, description="If given, a stale one gets 409."
+    )
     reason: DismissReason
     note: str | None = Field(default=None, max_length=5000)

@@ -48,16 +48,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def to_utc(moment: datetime) -> datetime:
-    """A bound in UTC (naive means UTC): SQLite compares stored UTC times as text."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who does something: a person or system behind an API key, or the service itself."""
@@ -116,7 +106,7 @@ def _public(
 ) -> dict[str, Any]:
     """The public fields from `field(column name)`: an ORM item's or a just-inserted row's."""
     now = now or utcnow()
-    due = _aware(field("due_at"))
+    due = field("due_at")
     created_at, acknowledged_at, closed_at = (
         field(name) for name in ("created_at", "acknowledged_at", "closed_at")
     )
@@ -132,8 +122,8 @@ def _public(
         "account_tier": field("account_tier"),
         "author": field("author"),
         "language": field("language"),
-        "created_at": _aware(created_at) if created_at else None,
-        "received_at": _aware(field("received_at")),
+        "created_at": created_at,
+        "received_at": field("received_at"),
         "category": field("category"),
         "severity": field("severity"),
         "category_confidence": field("category_confidence"),
@@ -149,8 +139,8 @@ def _public(
         "due_at": due,
         "overdue": field("status") in UNACKNOWLEDGED_STATUSES and due < now,
         "escalation_level": field("escalation_level"),
-        "acknowledged_at": _aware(acknowledged_at) if acknowledged_at else None,
-        "closed_at": _aware(closed_at) if closed_at else None,
+        "acknowledged_at": acknowledged_at,
+        "closed_at": closed_at,
         "model_version": field("model_version"),
         "rules_version": field("rules_version"),
         "reviewed": field("reviewed"),
@@ -194,9 +184,9 @@ def _filtered(query: Any, filters: ItemFilters) -> Any:
         if values:
             query = query.where(column.in_(list(values)))
     if filters.received_from is not None:
-        query = query.where(Item.received_at >= to_utc(filters.received_from))
+        query = query.where(Item.received_at >= filters.received_from)
     if filters.received_to is not None:
-        query = query.where(Item.received_at < to_utc(filters.received_to))
+        query = query.where(Item.received_at < filters.received_to)
     return query
 
 
@@ -750,7 +740,7 @@ def _review(
             account_id=item.account_id,
             account_tier=item.account_tier,
             flags=item.flags,
-            now=_aware(item.received_at),
+            now=item.received_at,
         )
         # Only a different rule re-routes: an escalated owner is not undone by a review.
         if routing.rule != item.routing_rule:
@@ -758,7 +748,7 @@ def _review(
             item.response_rule = routing.response_rule.value
             item.routing_rule = routing.rule
             item.policy_version = routing.policy_version
-            item.due_at = max(routing.due_at, _aware(item.due_at))
+            item.due_at = max(routing.due_at, item.due_at)
             item.escalation_level = 0
             _event(
                 item,
@@ -880,7 +870,7 @@ def escalate_overdue(
         above = policy.next_level(Owner(item.owner))
         if above is None:
             continue
-        was, was_due = item.owner, _aware(item.due_at)
+        was, was_due = item.owner, item.due_at
         item.owner = above.value
         item.escalation_level += 1
         item.due_at = now + timedelta(minutes=policy.escalated_acknowledge_within_minutes)
@@ -952,7 +942,7 @@ def corrections_rows(*, session: Session) -> list[dict[str, Any]]:
             "source": item.source or "",
             "rating": item.rating if item.rating is not None else "",
             "account_tier": item.account_tier or "",
-            "reviewed_at": _aware(review.created_at).isoformat(),
+            "reviewed_at": review.created_at.isoformat(),
             "reviewer": review.actor,
             "action": review.action,
             "model_category": review.model_category or "",

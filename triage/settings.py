@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     )
     batch_limit: int = Field(default=1000, gt=0, le=100_000, description="Most items per batch.")
     page_limit: int = Field(default=200, gt=0, description="Most items per page of a listing.")
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        gt=0,
+        description="Largest request body; larger ones get 413 before they are read in full. "
+        "The default holds a full batch: 1,000 items of 20,000 characters of UTF-8 text.",
+    )
+    retry_after_seconds: int = Field(
+        default=5, ge=1, description="Retry-After sent with 503 while the database is down."
+    )
     bootstrap_admin_key: SecretStr | None = Field(
         default=None, description="Seeds this admin key when the database has no keys."
     )

@@ -6,16 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from service import flows
+from service.api.contract import KEYED, NOT_FOUND, WITH_BODY, ErrorBody, JsonRoute, KeyId
 from service.auth import create_key, list_keys, revoke_key
 from service.db import transaction
 from service.deps import Admin, Reader, RuntimeDep
 from service.enums import Role
 from service.errors import BadGatewayError
+from service.schemas import InputModel
 
-router = APIRouter(prefix="/v1", tags=["admin"])
+router = APIRouter(prefix="/v1", tags=["admin"], route_class=JsonRoute, responses=KEYED)
 
 
 @router.get("/model")
@@ -24,7 +26,12 @@ def model_info(runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
     return runtime.holder.state.describe()
 
 
-@router.post("/model/reload")
+@router.post(
+    "/model/reload",
+    responses={
+        502: {"model": ErrorBody, "description": "The model did not load; the old one serves."}
+    },
+)
 async def model_reload(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     """Load the model again (e.g. after a promotion) and swap it in atomically; with several
     worker processes, the others are then replaced one by one (`restarting_workers`)."""
@@ -35,12 +42,12 @@ async def model_reload(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     return state.describe() | {"restarting_workers": restarting}
 
 
-class KeyIn(BaseModel):
+class KeyIn(InputModel):
     role: Role
     name: str = Field(min_length=1, max_length=128)
 
 
-@router.post("/keys", status_code=201)
+@router.post("/keys", status_code=201, responses=WITH_BODY)
 def new_key(body: KeyIn, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     """Create an API key; the key is in this response only."""
     with transaction(runtime.factory) as session:
@@ -64,8 +71,8 @@ def keys(runtime: RuntimeDep, _: Admin) -> list[dict[str, Any]]:
         ]
 
 
-@router.delete("/keys/{key_id}")
-def revoke(key_id: int, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+@router.delete("/keys/{key_id}", responses=NOT_FOUND)
+def revoke(key_id: KeyId, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     with transaction(runtime.factory) as session:
         record = revoke_key(session=session, key_id=key_id)
         result = {"id": record.id, "revoked_at": record.revoked_at}

@@ -8,12 +8,15 @@ from fastapi import APIRouter, Response
 from pydantic import ValidationError
 
 from service import flows
+from service.api.contract import KEYED, WITH_BODY, JsonRoute
 from service.deps import Classifier, RuntimeDep
 from service.errors import PayloadTooLargeError, UnprocessableError
 from service.schemas import BatchError, BatchIn, BatchResult, ClassifyResult, ItemIn
 from service.workflow import Rejected
 
-router = APIRouter(prefix="/v1", tags=["classify"])
+router = APIRouter(
+    prefix="/v1", tags=["classify"], route_class=JsonRoute, responses=KEYED | WITH_BODY
+)
 
 
 @router.post("/classify", response_model=ClassifyResult)
@@ -37,7 +40,7 @@ def _validate_each(raw_items: list[dict[str, Any]]) -> tuple[list[ItemIn], list[
                 f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}" for e in exc.errors()
             )
             errors.append(BatchError(index=index, error="ValidationError", detail=problem))
-            items.append(ItemIn(text=""))  # placeholder keeps indices; never stored
+            items.append(ItemIn.model_construct(text=""))  # keeps indices; never stored
     return items, errors
 
 

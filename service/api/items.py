@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from model.labels import Category, Severity
 from service import flows
+from service.api.contract import (
+    CONFLICT,
+    KEYED,
+    NOT_FOUND,
+    WITH_BODY,
+    ItemId,
+    JsonRoute,
+    Limit,
+    Offset,
+    ReceivedFrom,
+    ReceivedTo,
+)
 from service.db import transaction
 from service.deps import Reader, Reviewer, RuntimeDep
 from service.enums import ItemStatus, Owner
@@ -18,30 +30,35 @@ from service.schemas import (
     ItemPublic,
     ResolveIn,
     ReviewIn,
+    Source,
     VersionedIn,
 )
 from service.workflow import ItemFilters, get_item, list_items, queue, to_detail, to_public
 
-router = APIRouter(prefix="/v1", tags=["items"])
+router = APIRouter(prefix="/v1", tags=["items"], route_class=JsonRoute, responses=KEYED)
 
-Many = Annotated[list[str] | None, Query()]
+Sources = Annotated[list[Source] | None, Query()]
+Severities = Annotated[list[Severity] | None, Query()]
+Categories = Annotated[list[Category] | None, Query()]
+# A state change: its body, the item it names, and the item's status or version.
+STEP = WITH_BODY | NOT_FOUND | CONFLICT
 
 
 def _filters(
     status: list[ItemStatus] | None,
-    severity: list[str] | None,
-    category: list[str] | None,
+    severity: list[Severity] | None,
+    category: list[Category] | None,
     owner: list[Owner] | None,
     source: list[str] | None,
-    received_from: datetime | None,
-    received_to: datetime | None,
+    received_from: ReceivedFrom,
+    received_to: ReceivedTo,
 ) -> ItemFilters:
     return ItemFilters(
         status=[s.value for s in status or []],
-        severity=severity or [],
-        category=category or [],
+        severity=[s.value for s in severity or []],
+        category=[c.value for c in category or []],
         owner=[o.value for o in owner or []],
-        source=[s.lower() for s in source or []],
+        source=list(source or []),
         received_from=received_from,
         received_to=received_to,
     )
@@ -52,14 +69,14 @@ def items(
     runtime: RuntimeDep,
     _: Reader,
     status: Annotated[list[ItemStatus] | None, Query()] = None,
-    severity: Many = None,
-    category: Many = None,
+    severity: Severities = None,
+    category: Categories = None,
     owner: Annotated[list[Owner] | None, Query()] = None,
-    source: Many = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
-    limit: Annotated[int, Query(ge=1)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    source: Sources = None,
+    received_from: ReceivedFrom = None,
+    received_to: ReceivedTo = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Any:
     """Stored items, newest first, filtered and paginated (`total` counts every match)."""
     limit = min(limit, runtime.settings.page_limit)
@@ -69,8 +86,8 @@ def items(
         return ItemPage(items=[to_public(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.get("/items/{item_id}", response_model=ItemDetail)
-def item(item_id: int, runtime: RuntimeDep, _: Reader) -> Any:
+@router.get("/items/{item_id}", response_model=ItemDetail, responses=NOT_FOUND)
+def item(item_id: ItemId, runtime: RuntimeDep, _: Reader) -> Any:
     """One item with its full history: predictions, reviews and workflow events."""
     with transaction(runtime.factory) as session:
         return to_detail(get_item(session=session, item_id=item_id, history=True))
@@ -80,12 +97,12 @@ def item(item_id: int, runtime: RuntimeDep, _: Reader) -> Any:
 def review_queue(
     runtime: RuntimeDep,
     _: Reviewer,
-    severity: Many = None,
-    category: Many = None,
+    severity: Severities = None,
+    category: Categories = None,
     owner: Annotated[list[Owner] | None, Query()] = None,
-    source: Many = None,
-    limit: Annotated[int, Query(ge=1)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    source: Sources = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Any:
     """Items waiting for a human: red and rule hits first, then overdue, then least confident."""
     limit = min(limit, runtime.settings.page_limit)
@@ -95,27 +112,29 @@ def review_queue(
         return ItemPage(items=[to_public(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("/items/{item_id}/review", response_model=ItemPublic)
-def review(item_id: int, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+@router.post("/items/{item_id}/review", response_model=ItemPublic, responses=STEP)
+def review(item_id: ItemId, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
     """Confirm or correct the labels; a stale `version` gets 409 with the current item."""
     return flows.review(runtime, item_id, body, principal.actor)
 
 
-@router.post("/items/{item_id}/acknowledge", response_model=ItemPublic)
-def acknowledge(item_id: int, body: VersionedIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+@router.post("/items/{item_id}/acknowledge", response_model=ItemPublic, responses=STEP)
+def acknowledge(
+    item_id: ItemId, body: VersionedIn, runtime: RuntimeDep, principal: Reviewer
+) -> Any:
     """The owner has it; a stale `version` gets 409 with the current item."""
     return flows.acknowledge(
         runtime, item_id, version=body.version, note=body.note, actor=principal.actor
     )
 
 
-@router.post("/items/{item_id}/resolve", response_model=ItemPublic)
-def resolve(item_id: int, body: ResolveIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+@router.post("/items/{item_id}/resolve", response_model=ItemPublic, responses=STEP)
+def resolve(item_id: ItemId, body: ResolveIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
     """Close with what was done and what changed internally."""
     return flows.resolve(runtime, item_id, body, principal.actor)
 
 
-@router.post("/items/{item_id}/dismiss", response_model=ItemPublic)
-def dismiss(item_id: int, body: DismissIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+@router.post("/items/{item_id}/dismiss", response_model=ItemPublic, responses=STEP)
+def dismiss(item_id: ItemId, body: DismissIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
     """Close without action, with a reason (false positive, spam...)."""
     return flows.dismiss(runtime, item_id, body, principal.actor)

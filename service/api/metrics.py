@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from service.api.contract import KEYED, JsonRoute, ReceivedFrom, ReceivedTo
 from service.db import transaction
 from service.deps import Reader, RuntimeDep
 from service.metrics import compute_metrics
 
-router = APIRouter(prefix="/v1", tags=["metrics"])
+router = APIRouter(prefix="/v1", tags=["metrics"], route_class=JsonRoute, responses=KEYED)
 
 
 @router.get("/metrics")
 def metrics(
     runtime: RuntimeDep,
     _: Reader,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: ReceivedFrom = None,
+    received_to: ReceivedTo = None,
     bucket: Annotated[str, Query(pattern="^(day|week)$")] = "day",
 ) -> dict[str, Any]:
     """Response time, completion rate, repeat issues, risk trend, agreement, rule precision."""

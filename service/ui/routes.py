@@ -4,15 +4,16 @@ API (with the same roles), and renders a template; every change is a POST with a
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from model.errors import InvalidInputError
 from model.labels import CATEGORIES, SEVERITIES
@@ -23,8 +24,16 @@ from service.enums import Owner, Role
 from service.errors import ConflictError, ServiceError
 from service.metrics import compute_metrics
 from service.runtime import Runtime
-from service.schemas import DismissIn, DismissReason, ResolveIn, ReviewIn
-from service.tables import ApiKey
+from service.schemas import (
+    MAX_INT,
+    DismissIn,
+    DismissReason,
+    ResolveIn,
+    ReviewIn,
+    Source,
+    instant,
+)
+from service.tables import ApiKey, as_utc
 from service.ui import charts
 from service.ui.session import (
     LOGIN_CSRF_COOKIE,
@@ -52,14 +61,18 @@ def when(value: Any) -> str:
         except ValueError:
             return text
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return as_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
     return "—" if value is None else str(value)
 
 
 TEMPLATES.env.filters["when"] = when
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+
+# Bounded so that the offset they make stays within a database integer.
+Page = Annotated[int, Query(ge=1, le=MAX_INT // PAGE_SIZE)]
+Position = Annotated[int, PathParam(ge=0, le=MAX_INT)]
+ItemId = Annotated[int, PathParam(ge=1, le=MAX_INT)]
 
 
 # ---- session --------------------------------------------------------------------------------
@@ -200,15 +213,29 @@ async def logout(request: Request) -> Response:
 
 
 def _queue_filters(request: Request) -> tuple[ItemFilters, dict[str, str]]:
+    """The queue filters in the address; a value that is no known label (or no storable
+    source) is dropped, as if not chosen."""
+    known = {
+        "severity": {s.value for s in SEVERITIES},
+        "category": {c.value for c in CATEGORIES},
+        "owner": {o.value for o in Owner},
+    }
     chosen = {
         name: request.query_params.get(name, "")
         for name in ("severity", "category", "owner", "source")
     }
+    for name, values in known.items():
+        if chosen[name] not in values:
+            chosen[name] = ""
+    try:
+        source = TypeAdapter(Source).validate_python(chosen["source"])
+    except ValidationError:
+        source = chosen["source"] = ""
     filters = ItemFilters(
         severity=[chosen["severity"]] if chosen["severity"] else [],
         category=[chosen["category"]] if chosen["category"] else [],
         owner=[chosen["owner"]] if chosen["owner"] else [],
-        source=[chosen["source"].lower()] if chosen["source"] else [],
+        source=[source] if source else [],
     )
     return filters, {k: v for k, v in chosen.items() if v}
 
@@ -234,13 +261,12 @@ def _row(item: Any, now: datetime, position: int) -> dict[str, Any]:
 
 
 @router.get("/queue")
-def queue_page(request: Request, page: int = 1, done: str | None = None) -> Response:
+def queue_page(request: Request, page: Page = 1, done: str | None = None) -> Response:
     user = _signed_in(request)
     if user is None:
         return _to_login(request)
     runtime = _runtime(request)
     filters, chosen = _queue_filters(request)
-    page = max(page, 1)
     now = datetime.now(UTC)
     with transaction(runtime.factory) as db:
         rows, total = queue(
@@ -269,14 +295,13 @@ def queue_page(request: Request, page: int = 1, done: str | None = None) -> Resp
 
 
 @router.get("/queue/at/{position}")
-def queue_at(request: Request, position: int) -> Response:
+def queue_at(request: Request, position: Position) -> Response:
     """The item at a queue position (j/k navigation); past the end, back to the queue."""
     user = _signed_in(request)
     if user is None:
         return _to_login(request)
     runtime = _runtime(request)
     filters, chosen = _queue_filters(request)
-    position = max(position, 0)
     with transaction(runtime.factory) as db:
         rows, _ = queue(session=db, filters=filters, limit=1, offset=position)
         item_id = rows[0].id if rows else None
@@ -353,7 +378,7 @@ def _item_context(
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int) -> Response:
+def item_page(request: Request, item_id: ItemId) -> Response:
     user = _signed_in(request)
     if user is None:
         return _to_login(request)
@@ -385,7 +410,7 @@ def _after(request: Request, item_id: int, form: Any, done: str, *, leaves_queue
 
 
 @router.post("/items/{item_id}/{step}")
-async def item_step(request: Request, item_id: int, step: str) -> Response:
+async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
     user = _signed_in(request)
     if user is None:
         return _to_login(request)
@@ -484,10 +509,11 @@ def _form_position(form: Any) -> int | None:
 
 
 def _parse_day(value: str | None) -> datetime | None:
+    """A day (midnight UTC) from 1970 to 100 years ahead; anything else means not given."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return instant(datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC))
     except ValueError:
         return None
 

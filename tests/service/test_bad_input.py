@@ -12,7 +12,7 @@ GOOD = "How do I add a second admin to our workspace?"
 @pytest.mark.parametrize(
     ("body", "status", "error", "detail"),
     [
-        ({"text": ""}, 422, "UnprocessableError", "empty"),
+        ({"text": ""}, 422, "ValidationError", "text"),
         ({"text": "  \n\t "}, 422, "UnprocessableError", "empty"),
         ({"text": "x" * 20_001}, 422, "UnprocessableError", "20000"),
         ({"text": GOOD, "rating": 6}, 422, "UnprocessableError", "rating"),
