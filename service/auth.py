@@ -8,12 +8,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from service.enums import ActorType, Role
 from service.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
-from service.tables import ApiKey
+from service.tables import ApiKey, UiSession
 from service.workflow import Actor
 
 KEY_PREFIX = "rt_"
@@ -69,11 +69,18 @@ def create_key(*, session: Session, role: Role, name: str, key: str | None = Non
 
 
 def revoke_key(*, session: Session, key_id: int) -> ApiKey:
+    """Revoke a key and end its console sessions (the session lookup also refuses any session
+    of a revoked key; ending them records when)."""
     record = session.get(ApiKey, key_id)
     if record is None:
         raise NotFoundError(f"no API key with id {key_id}")
     if record.revoked_at is None:
         record.revoked_at = datetime.now(UTC)
+    session.execute(
+        update(UiSession)
+        .where(UiSession.key_id == key_id, UiSession.ended_at.is_(None))
+        .values(ended_at=record.revoked_at)
+    )
     return record
 
 

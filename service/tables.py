@@ -103,7 +103,9 @@ class Item(Base):
     reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")
     events: Mapped[list[Event]] = relationship(back_populates="item", order_by="Event.id")
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
+    # Not ClassVar: SQLAlchemy declares `__mapper_args__` an instance variable (mypy refuses
+    # the override), and the mapper reads it once.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Prediction(Base):

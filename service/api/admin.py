@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
@@ -48,8 +48,9 @@ class KeyIn(InputModel):
 
 
 @router.post("/keys", status_code=201, responses=WITH_BODY)
-def new_key(body: KeyIn, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
-    """Create an API key; the key is in this response only."""
+def new_key(body: KeyIn, response: Response, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    """Create an API key; the key is in this response only, sent with `Cache-Control: no-store`."""
+    response.headers["Cache-Control"] = "no-store"
     with transaction(runtime.factory) as session:
         created = create_key(session=session, role=body.role, name=body.name)
     return {"id": created.id, "name": created.name, "role": created.role, "key": created.key}

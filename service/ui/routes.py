@@ -20,7 +20,7 @@ from model.labels import CATEGORIES, SEVERITIES
 from service import flows
 from service.auth import Principal, authenticate, authorize
 from service.db import transaction
-from service.enums import Owner, Role
+from service.enums import Owner
 from service.errors import ConflictError, ServiceError
 from service.metrics import compute_metrics
 from service.runtime import Runtime
@@ -33,15 +33,17 @@ from service.schemas import (
     Source,
     instant,
 )
-from service.tables import ApiKey, as_utc
+from service.tables import as_utc
 from service.ui import charts
 from service.ui.session import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     UiSession,
-    decode,
-    encode,
-    new_session,
+    cookie_value,
+    end_session,
+    find_session,
+    start_session,
+    token_from_cookie,
     tokens_match,
 )
 from service.workflow import ItemFilters, get_item, item_public, queue, to_detail
@@ -88,22 +90,36 @@ def _secret(request: Request) -> bytes:
     return secret
 
 
+def _session_token(request: Request) -> str | None:
+    return token_from_cookie(secret=_secret(request), value=request.cookies.get(SESSION_COOKIE))
+
+
 def _signed_in(request: Request) -> tuple[Principal, UiSession] | None:
-    """The signed-in reviewer or admin, or None (no, bad, expired or revoked session)."""
-    session = decode(_secret(request), request.cookies.get(SESSION_COOKIE))
-    if session is None:
+    """The signed-in reviewer or admin, or None: no cookie, a forged one, or a session that is
+    unknown, ended (signed out), expired, or whose API key is revoked."""
+    token = _session_token(request)
+    if token is None:
         return None
-    runtime = _runtime(request)
-    with transaction(runtime.factory) as db:
-        record = db.get(ApiKey, session.key_id)
-        if record is None or record.revoked_at is not None:
-            return None
-        principal = Principal(record.id, record.name, Role(record.role))
+    with transaction(_runtime(request).factory) as db:
+        found = find_session(session=db, token=token)
+    if found is None:
+        return None
     try:
-        authorize(principal, "review")
+        authorize(found[0], "review")
     except ServiceError:
         return None
-    return principal, session
+    return found
+
+
+def _delete_cookie(request: Request, response: Response, name: str) -> None:
+    """Expire a console cookie with the same attributes it was set with."""
+    response.delete_cookie(
+        name,
+        path="/ui",
+        secure=_runtime(request).settings.ui_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
 
 
 def _to_login(request: Request) -> RedirectResponse:
@@ -183,29 +199,41 @@ async def login(request: Request) -> Response:
             f"/ui/login?{urlencode({'next': target, 'error': message})}", status_code=303
         )
     settings = runtime.settings
-    session = new_session(principal.key_id, settings.ui_session_minutes)
+    previous = _session_token(request)
+    with transaction(runtime.factory) as db:
+        if previous is not None:  # signing in again replaces the browser's session
+            end_session(session=db, token=previous)
+        started = start_session(
+            session=db, key_id=principal.key_id, minutes=settings.ui_session_minutes
+        )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        encode(_secret(request), session),
+        cookie_value(secret=_secret(request), token=started.token),
         httponly=True,
         secure=settings.ui_cookie_secure,
         samesite="strict",
         path="/ui",
         max_age=60 * settings.ui_session_minutes,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/ui")
+    _delete_cookie(request, response, LOGIN_CSRF_COOKIE)
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """End the session on the server (a replayed cookie is then refused) and drop the cookie."""
     user = _signed_in(request)
     form = await request.form()
-    if user is not None and not _check_csrf(user[1], form):
-        return _forbidden()
+    if user is not None:
+        if not _check_csrf(user[1], form):
+            return _forbidden()
+        token = _session_token(request)
+        if token is not None:
+            with transaction(_runtime(request).factory) as db:
+                end_session(session=db, token=token)
     response = RedirectResponse("/ui/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/ui")
+    _delete_cookie(request, response, SESSION_COOKIE)
     return response
 
 

@@ -107,3 +107,9 @@ def test_bootstrap_admin_key_seeds_an_empty_database_only(make_api: Any) -> None
         assert seed_bootstrap_key(session=session, key="boot-123") is True
     response = api.client.get("/v1/keys", headers={"Authorization": "Bearer boot-123"})
     assert response.status_code == 200 and response.json()[0]["role"] == "admin"
+
+
+def test_a_response_carrying_a_new_key_is_never_cached(api: Any) -> None:
+    created = api.post("/v1/keys", json={"role": "reviewer", "name": "Dana"})
+    assert created.status_code == 201 and created.json()["key"]
+    assert created.headers["cache-control"] == "no-store"
