@@ -103,7 +103,7 @@ class Item(Base):
     reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")
     events: Mapped[list[Event]] = relationship(back_populates="item", order_by="Event.id")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
 
 
 class Prediction(Base):
