@@ -59,6 +59,8 @@ def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> R
         max_attempts=settings.webhook_max_attempts,
         backoff_seconds=settings.webhook_backoff_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
+        concurrency=settings.webhook_concurrency,
+        poll_seconds=settings.webhook_poll_seconds,
     )
     runtime = Runtime(settings, engine, factory, holder, policy, notifier)
     runtime.batcher = ClassifyBatcher(functools.partial(flows.classify_submitted, runtime))

@@ -1,4 +1,5 @@
-"""Multi-step side effects around the workflow: store then notify, escalate then notify."""
+"""Multi-step side effects around the workflow: store an item or escalate it, and in the same
+transaction the webhook notifications announcing it (the outbox)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def classify_submitted(
     runtime: Runtime, items: Sequence[ItemIn], actors: Sequence[Actor]
 ) -> list[ClassifyResult | Rejected]:
     """Classify and store `items` (each submitted by the actor at its index) in one
-    committed transaction, then notify red ones."""
+    committed transaction, with a webhook notification for each new red one."""
     from sqlalchemy.exc import IntegrityError
 
     triager = runtime.holder.triager  # this request keeps this model even if a reload swaps it
@@ -76,13 +77,14 @@ def classify_submitted(
                 ]
                 created = [o for o in outcomes if isinstance(o, Stored) and not o.duplicate]
                 notifications = _red_notifications(created)
+                runtime.notifier.enqueue(session, notifications)
             break
         except IntegrityError as exc:
             # Another request stored the same (source, external_id) first: take its item.
             if attempt == 2 or not is_duplicate_race(exc):
                 raise
-    for notification in notifications:
-        runtime.notifier.notify(notification)
+    if notifications:
+        runtime.notifier.wake()
     return results
 
 
@@ -108,8 +110,9 @@ def review(runtime: Runtime, item_id: int, body: ReviewIn, actor: Actor) -> Item
             if before != Severity.RED.value and item.severity == Severity.RED.value
             else []
         )
-    for notification in notifications:
-        runtime.notifier.notify(notification)
+        runtime.notifier.enqueue(session, notifications)
+    if notifications:
+        runtime.notifier.wake()
     return result
 
 
@@ -129,7 +132,8 @@ def escalation_lock(folder: Path) -> Iterator[None]:
 
 
 def escalate(runtime: Runtime) -> list[int]:
-    """Escalate every overdue item one level, commit, then notify; returns the item ids."""
+    """Escalate every overdue item one level, with a notification for each; returns the item
+    ids."""
     with escalation_lock(runtime.settings.cache_dir), transaction(runtime.factory) as session:
         moved = escalate_overdue(session=session, policy=runtime.policy)
         notifications = [
@@ -143,8 +147,9 @@ def escalate(runtime: Runtime) -> list[int]:
             for item in moved
         ]
         ids = [item.id for item in moved]
-    for notification in notifications:
-        runtime.notifier.notify(notification)
+        runtime.notifier.enqueue(session, notifications)
+    if notifications:
+        runtime.notifier.wake()
     return ids
 
 
