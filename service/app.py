@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from model.errors import InvalidInputError, TriageError
 from service import flows
-from service.api import admin, classify, health, items, metrics
+from service.api import admin, classify, health, items, metrics, webhooks
 from service.auth import seed_bootstrap_key
 from service.batching import ClassifyBatcher
 from service.db import make_engine, session_factory, transaction
@@ -167,7 +167,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     add_exception_handlers(app)
-    for module in (classify, items, metrics, admin, health):
+    for module in (classify, items, metrics, admin, webhooks, health):
         app.include_router(module.router)
     app.state.ui_secret = (
         settings.ui_secret.get_secret_value().encode()

@@ -1,6 +1,7 @@
 """Webhook notifications for red items, through the transactional outbox, against a real HTTP
 receiver on loopback: signed JSON, one delivery_id per notification on every attempt, retries
-on the outbox's schedule, concurrent bounded sending, and restarts that lose nothing."""
+on the outbox's schedule, concurrent bounded sending, restarts that lose nothing, and the
+admin routes over the outbox."""
 
 from __future__ import annotations
 
@@ -463,6 +464,72 @@ def test_the_sender_survives_database_errors(
     red = _classify(api, RED, "after-the-outage")
     assert api.runtime.notifier.wait_idle(10)
     assert [hit.json()["item"]["id"] for hit in receiver.requests] == [red["id"]]
+
+
+def test_admins_list_deliveries_and_redeliver_with_the_same_delivery_id(
+    make_api: Any, receiver: Receiver
+) -> None:
+    api = make_api(webhook_url=receiver.url, **FAST | {"webhook_max_attempts": 2})
+    receiver.fail = 2
+    failed = _classify(api, RED, "fails")
+    assert api.runtime.notifier.wait_idle(10)
+    delivered = _classify(api, RED, "arrives")
+    assert api.runtime.notifier.wait_idle(10)
+
+    page = api.get("/v1/webhooks/deliveries").json()
+    assert (page["total"], page["limit"], page["offset"]) == (2, 50, 0)
+    assert [d["item_id"] for d in page["items"]] == [delivered["id"], failed["id"]]  # newest first
+    (row,) = api.get("/v1/webhooks/deliveries", params={"status": "failed"}).json()["items"]
+    assert (row["item_id"], row["status"], row["attempts"]) == (failed["id"], "failed", 2)
+    assert (row["last_status_code"], row["last_error"], row["delivered_at"]) == (
+        500,
+        "HTTP 500",
+        None,
+    )
+    assert row["kind"] == "red_item" and row["event_id"] == _event_id(
+        api, failed["id"], "classified"
+    )
+    by_item = api.get("/v1/webhooks/deliveries", params={"item_id": delivered["id"]}).json()
+    assert [d["status"] for d in by_item["items"]] == ["delivered"]
+    second = api.get("/v1/webhooks/deliveries", params={"limit": 1, "offset": 1}).json()
+    assert [d["id"] for d in second["items"]] == [row["id"]] and second["total"] == 2
+
+    again = api.post(f"/v1/webhooks/deliveries/{row['id']}/redeliver")
+    assert again.status_code == 200, again.text
+    assert (again.json()["status"], again.json()["attempts"]) == ("pending", 0)
+    assert again.json()["delivery_id"] == row["delivery_id"]
+    assert api.runtime.notifier.wait_idle(10)
+    sent = [hit for hit in receiver.requests if hit.delivery_id == row["delivery_id"]]
+    assert [hit.json()["item"]["id"] for hit in sent] == [failed["id"]] * 3
+    attempts = [d for d in _deliveries(api) if d.delivery_id == row["delivery_id"]]
+    assert [(d.attempt, d.delivered) for d in attempts] == [(1, False), (2, False), (1, True)]
+    assert api.get("/v1/webhooks/deliveries", params={"status": "failed"}).json()["total"] == 0
+
+    # A pending row is being sent (or retried) already: 409.
+    receiver.gate.clear()
+    held = _classify(api, RED, "held")
+    _wait_for(lambda: receiver.active == 1)
+    busy = api.post(f"/v1/webhooks/deliveries/{_row(api, held['id']).id}/redeliver")
+    assert busy.status_code == 409 and busy.json()["error"] == "ConflictError"
+    receiver.gate.set()
+
+    missing = api.post("/v1/webhooks/deliveries/987654321/redeliver")
+    assert missing.status_code == 404 and missing.json()["error"] == "NotFoundError"
+    for bad in (
+        api.post(f"/v1/webhooks/deliveries/{2**63}/redeliver"),
+        api.post("/v1/webhooks/deliveries/0/redeliver"),
+        api.get("/v1/webhooks/deliveries", params={"item_id": 2**63}),
+        api.get("/v1/webhooks/deliveries", params={"limit": 0}),
+        api.get("/v1/webhooks/deliveries", params={"offset": -1}),
+        api.get("/v1/webhooks/deliveries", params={"offset": 2**63}),
+        api.get("/v1/webhooks/deliveries", params={"status": "lost"}),
+    ):
+        assert bad.status_code == 422 and bad.json()["error"] == "ValidationError", bad.text
+    for role in ("helpdesk", "reviewer"):
+        assert api.get("/v1/webhooks/deliveries", role=role).status_code == 403
+        assert (
+            api.post(f"/v1/webhooks/deliveries/{row['id']}/redeliver", role=role).status_code == 403
+        )
 
 
 def test_sender_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
