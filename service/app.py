@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from model.errors import InvalidInputError, TriageError
 from service import flows
-from service.api import admin, classify, health, items, metrics
+from service.api import admin, classify, health, items, metrics, webhooks
 from service.auth import seed_bootstrap_key
 from service.batching import ClassifyBatcher
 from service.db import is_unavailable, make_engine, session_factory, transaction
@@ -63,6 +63,8 @@ def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> R
         max_attempts=settings.webhook_max_attempts,
         backoff_seconds=settings.webhook_backoff_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
+        concurrency=settings.webhook_concurrency,
+        poll_seconds=settings.webhook_poll_seconds,
     )
     runtime = Runtime(settings, engine, factory, holder, policy, notifier)
     runtime.batcher = ClassifyBatcher(functools.partial(flows.classify_submitted, runtime))
@@ -213,7 +215,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     add_exception_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (classify, items, metrics, admin, health):
+    for module in (classify, items, metrics, admin, webhooks, health):
         app.include_router(module.router)
     app.state.ui_secret = (
         settings.ui_secret.get_secret_value().encode()

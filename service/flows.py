@@ -1,4 +1,5 @@
-"""Multi-step side effects around the workflow: store then notify, escalate then notify."""
+"""Multi-step side effects around the workflow: store an item or escalate it, and in the same
+transaction the webhook notifications announcing it (the outbox)."""
 
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ def classify_submitted(
     runtime: Runtime, items: Sequence[ItemIn], actors: Sequence[Actor]
 ) -> list[ClassifyResult | Rejected]:
     """Classify and store `items` (each submitted by the actor at its index) in one
-    committed transaction, then notify red ones."""
+    committed transaction, with a webhook notification for each new red one."""
     from sqlalchemy.exc import IntegrityError
 
     triager = runtime.holder.triager  # this request keeps this model even if a reload swaps it
@@ -123,13 +124,14 @@ def classify_submitted(
                 ]
                 created = [o for o in outcomes if isinstance(o, Stored) and not o.duplicate]
                 notifications = _red_notifications(created)
+                runtime.notifier.enqueue(session, notifications)
             break
         except IntegrityError as exc:
             # Another request stored the same (source, external_id) first: take its item.
             if attempt == 2 or not is_duplicate_race(exc):
                 raise
-    for notification in notifications:
-        runtime.notifier.notify(notification)
+    if notifications:
+        runtime.notifier.wake()
     return results
 
 
@@ -195,8 +197,8 @@ def review(runtime: Runtime, item_id: int, body: ReviewIn, actor: Actor) -> Item
         version=body.version,
         change=lambda session: _review(runtime, session, item_id, body, actor),
     )
-    for notification in notifications:
-        runtime.notifier.notify(notification)
+    if notifications:
+        runtime.notifier.wake()
     return result
 
 
@@ -222,6 +224,7 @@ def _review(
         if before != Severity.RED.value and item.severity == Severity.RED.value
         else []
     )
+    runtime.notifier.enqueue(session, notifications)  # in this transaction: the outbox
     return result, notifications
 
 
@@ -241,7 +244,8 @@ def escalation_lock(folder: Path) -> Iterator[None]:
 
 
 def escalate(runtime: Runtime) -> list[int]:
-    """Escalate every overdue item one level, commit, then notify; returns the item ids."""
+    """Escalate every overdue item one level, with a notification for each (written in the
+    same transaction); returns the item ids."""
     with escalation_lock(runtime.settings.cache_dir):
         # A reviewer who changed one of the items between our read and our write makes the
         # round's compare-and-set fail (SQLite; PostgreSQL locks the rows it reads): try again.
@@ -253,8 +257,8 @@ def escalate(runtime: Runtime) -> list[int]:
             except StaleDataError:
                 if attempt == UNVERSIONED_TRIES:
                     raise
-    for notification in notifications:
-        runtime.notifier.notify(notification)
+    if notifications:
+        runtime.notifier.wake()
     return ids
 
 
@@ -270,6 +274,7 @@ def _escalate(runtime: Runtime, session: Session) -> tuple[list[int], list[Notif
         )
         for item in moved
     ]
+    runtime.notifier.enqueue(session, notifications)  # in this transaction: the outbox
     return [item.id for item in moved], notifications
 
 

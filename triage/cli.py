@@ -728,6 +728,9 @@ def escalate_overdue_command() -> None:
     runtime = build_runtime(settings.model_copy(update={"model_source": "none"}))
     runtime.notifier.start()
     moved = escalate(runtime)
+    # Send the webhooks now, waiting up to 10 s; what is still pending then stays in the
+    # outbox, and any service process on this database sends it.
+    runtime.notifier.wait_idle(10.0)
     runtime.notifier.stop()
     runtime.engine.dispose()
     typer.echo(f"escalated {len(moved)} overdue item(s)" + (f": {moved}" if moved else ""))

@@ -109,6 +109,16 @@ class Settings(BaseSettings):
         default=1.0, ge=0.0, description="First retry delay; doubles per attempt."
     )
     webhook_timeout_seconds: float = Field(default=5.0, gt=0.0)
+    webhook_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Most webhooks one service process sends at once."
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=3600.0,
+        description="How often a service process looks for due webhooks (other processes' "
+        "and retries); what it stores itself is sent at once.",
+    )
     ui_secret: SecretStr | None = Field(
         default=None,
         description="Key that signs console session cookies (default: random per start of "

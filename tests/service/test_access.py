@@ -27,6 +27,8 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/keys"): {"admin"},
     ("DELETE", "/v1/keys/{key_id}"): {"admin"},
     ("GET", "/v1/policy"): {"admin"},
+    ("GET", "/v1/webhooks/deliveries"): {"admin"},
+    ("POST", "/v1/webhooks/deliveries/{outbox_id}/redeliver"): {"admin"},
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
 }
@@ -40,6 +42,7 @@ BODIES: dict[str, Any] = {
 
 def _call(api: Any, method: str, path: str, headers: dict[str, str]) -> Any:
     concrete = path.replace("{item_id}", "1").replace("{key_id}", "999")
+    concrete = concrete.replace("{outbox_id}", "999")
     body = BODIES.get(path, {})
     return api.client.request(
         method, concrete, headers=headers, json=body if method == "POST" else None
