@@ -25,8 +25,10 @@ from pydantic import (
 from model.labels import Category, Severity
 from service.enums import ItemStatus, Owner, ResponseRule
 
-# The largest id, offset or position a database integer holds (BIGINT).
+# The largest offset or position a database integer holds (BIGINT).
 MAX_INT = 2**63 - 1
+# The largest id or version the tables hold (INTEGER columns: 32 bits on PostgreSQL).
+MAX_ID = 2**31 - 1
 EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST_YEARS_AHEAD = 100
 SOURCE_MAX_CHARS = 64
@@ -251,7 +253,7 @@ class ReviewAction(StrEnum):
 
 
 class ReviewIn(InputModel):
-    version: int = Field(ge=1, le=MAX_INT, description="The item version the reviewer saw.")
+    version: int = Field(ge=1, le=MAX_ID, description="The item version the reviewer saw.")
     action: ReviewAction
     category: Category | None = Field(default=None, description="Required to correct.")
     severity: Severity | None = Field(default=None, description="Required to correct.")
@@ -260,14 +262,14 @@ class ReviewIn(InputModel):
 
 class VersionedIn(InputModel):
     version: int | None = Field(
-        default=None, ge=1, le=MAX_INT, description="If given, a stale one gets 409."
+        default=None, ge=1, le=MAX_ID, description="If given, a stale one gets 409."
     )
     note: str | None = Field(default=None, max_length=5000)
 
 
 class ResolveIn(InputModel):
     version: int | None = Field(
-        default=None, ge=1, le=MAX_INT, description="If given, a stale one gets 409."
+        default=None, ge=1, le=MAX_ID, description="If given, a stale one gets 409."
     )
     action_taken: str = Field(min_length=1, max_length=5000, description="What was done.")
     internal_change: str = Field(
@@ -285,7 +287,7 @@ class DismissReason(StrEnum):
 
 class DismissIn(InputModel):
     version: int | None = Field(
-        default=None, ge=1, le=MAX_INT, description="If given, a stale one gets 409."
+        default=None, ge=1, le=MAX_ID, description="If given, a stale one gets 409."
     )
     reason: DismissReason
     note: str | None = Field(default=None, max_length=5000)

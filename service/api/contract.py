@@ -13,12 +13,12 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from service.schemas import MAX_INT, Instant, ItemPublic, ReviewPublic
+from service.schemas import MAX_ID, MAX_INT, Instant, ItemPublic, ReviewPublic
 
 # ---- parameters -----------------------------------------------------------------------------
 
-ItemId = Annotated[int, Path(ge=1, le=MAX_INT, description="The item's id.")]
-KeyId = Annotated[int, Path(ge=1, le=MAX_INT, description="The API key's id.")]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="The item's id.")]
+KeyId = Annotated[int, Path(ge=1, le=MAX_ID, description="The API key's id.")]
 Limit = Annotated[
     int, Query(ge=1, le=MAX_INT, description="Most items to return (capped at TRIAGE_PAGE_LIMIT).")
 ]

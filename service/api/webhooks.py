@@ -13,7 +13,7 @@ from service.api.contract import KEYED, NOT_FOUND, ErrorBody, JsonRoute, Limit, 
 from service.db import transaction
 from service.deps import Admin, RuntimeDep
 from service.outbox import DeliveryStatus
-from service.schemas import MAX_INT
+from service.schemas import MAX_ID
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=JsonRoute, responses=KEYED)
 
@@ -49,7 +49,7 @@ def deliveries(
     runtime: RuntimeDep,
     _: Admin,
     status: DeliveryStatus | None = None,
-    item_id: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
+    item_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Any:
@@ -74,7 +74,7 @@ def deliveries(
     responses=NOT_FOUND | {409: {"model": ErrorBody, "description": "It is still pending."}},
 )
 def redeliver(
-    outbox_id: Annotated[int, Path(ge=1, le=MAX_INT)], runtime: RuntimeDep, _: Admin
+    outbox_id: Annotated[int, Path(ge=1, le=MAX_ID)], runtime: RuntimeDep, _: Admin
 ) -> Any:
     """Send a delivered or failed notification again, now, with the same `delivery_id` and
     its attempts counted from zero (409 while it is pending)."""

@@ -25,6 +25,7 @@ from service.errors import ConflictError, ServiceError
 from service.metrics import compute_metrics
 from service.runtime import Runtime
 from service.schemas import (
+    MAX_ID,
     MAX_INT,
     DismissIn,
     DismissReason,
@@ -74,7 +75,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 # Bounded so that the offset they make stays within a database integer.
 Page = Annotated[int, Query(ge=1, le=MAX_INT // PAGE_SIZE)]
 Position = Annotated[int, PathParam(ge=0, le=MAX_INT)]
-ItemId = Annotated[int, PathParam(ge=1, le=MAX_INT)]
+ItemId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 # ---- session --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def _stored(api: Any) -> int:
     ("method", "path"),
     [
         ("get", f"/v1/items/{HUGE}"),
+        ("get", f"/v1/items/{2**31}"),  # past PostgreSQL's INTEGER ids
         ("get", f"/v1/items?offset={HUGE}"),
         ("get", f"/v1/items?limit={HUGE}0"),
         ("get", f"/v1/queue?offset={HUGE}"),
@@ -49,7 +50,7 @@ def test_integers_past_the_database_range_are_422(api: Any, method: str, path: s
 def test_versions_past_the_database_range_are_422(api: Any) -> None:
     item = api.post("/v1/classify", json={"text": GOOD}).json()
     response = api.post(
-        f"/v1/items/{item['id']}/review", "reviewer", json={"version": 2**63, "action": "confirm"}
+        f"/v1/items/{item['id']}/review", "reviewer", json={"version": 2**31, "action": "confirm"}
     )
     assert "version" in _error(response, 422)["detail"]
 
