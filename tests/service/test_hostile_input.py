@@ -176,3 +176,20 @@ def test_a_batch_the_database_refuses_in_part_keeps_its_other_items(api: Any) ->
     assert _stored(api) == 2
     for days in ("from=0001-01-01&to=9999-12-31", "from=nonsense&to=2026-13-45"):
         assert api.client.get(f"/ui/dashboard?{days}").status_code == 200
+
+
+def test_an_unexpected_failure_is_a_json_500_never_plain_text(api: Any) -> None:
+    """A row no code path writes (here a status outside the workflow, as a hand edit of the
+    database would leave) makes the item unreadable: the answer is still the one body."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from service.db import transaction
+    from service.tables import Item
+
+    item = api.post("/v1/classify", json={"text": GOOD}).json()
+    with transaction(api.runtime.factory) as session:
+        session.execute(update(Item).where(Item.id == item["id"]).values(status="limbo"))
+    client = TestClient(api.client.app, raise_server_exceptions=False)
+    body = _error(client.get(f"/v1/items/{item['id']}", headers=api.headers("admin")), 500)
+    assert body["error"] == "InternalError" and "limbo" not in body["detail"]
