@@ -35,6 +35,7 @@ from service.errors import ServiceError
 from service.model_holder import ModelHolder, freeze_loaded_objects
 from service.routing import load_policy
 from service.runtime import Runtime
+from service.ui import dashboard as ui_dashboard
 from service.ui import routes as ui_routes
 from service.webhooks import Notifier
 from triage.settings import Settings, get_settings
@@ -223,6 +224,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         else secrets.token_bytes(32)
     )
     app.include_router(ui_routes.router)
+    app.include_router(ui_dashboard.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

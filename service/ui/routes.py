@@ -4,7 +4,7 @@ API (with the same roles), and renders a template; every change is a POST with a
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -22,7 +22,6 @@ from service.auth import Principal, authenticate, authorize
 from service.db import transaction
 from service.enums import Owner
 from service.errors import ConflictError, ServiceError
-from service.metrics import compute_metrics
 from service.runtime import Runtime
 from service.schemas import (
     MAX_ID,
@@ -32,7 +31,6 @@ from service.schemas import (
     ResolveIn,
     ReviewIn,
     Source,
-    instant,
 )
 from service.tables import as_utc
 from service.ui import charts
@@ -81,7 +79,7 @@ ItemId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 # ---- session --------------------------------------------------------------------------------
 
 
-def _runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -95,13 +93,13 @@ def _session_token(request: Request) -> str | None:
     return token_from_cookie(secret=_secret(request), value=request.cookies.get(SESSION_COOKIE))
 
 
-def _signed_in(request: Request) -> tuple[Principal, UiSession] | None:
+def signed_in(request: Request) -> tuple[Principal, UiSession] | None:
     """The signed-in reviewer or admin, or None: no cookie, a forged one, or a session that is
     unknown, ended (signed out), expired, or whose API key is revoked."""
     token = _session_token(request)
     if token is None:
         return None
-    with transaction(_runtime(request).factory) as db:
+    with transaction(runtime_of(request).factory) as db:
         found = find_session(session=db, token=token)
     if found is None:
         return None
@@ -117,13 +115,13 @@ def _delete_cookie(request: Request, response: Response, name: str) -> None:
     response.delete_cookie(
         name,
         path="/ui",
-        secure=_runtime(request).settings.ui_cookie_secure,
+        secure=runtime_of(request).settings.ui_cookie_secure,
         httponly=True,
         samesite="strict",
     )
 
 
-def _to_login(request: Request) -> RedirectResponse:
+def to_login(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/ui/login?{urlencode({'next': target})}", status_code=303)
 
@@ -135,7 +133,7 @@ def _safe_next(target: str | None) -> str:
     return "/ui/queue"
 
 
-def _render(
+def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
@@ -155,13 +153,13 @@ def _forbidden() -> HTMLResponse:
 @router.get("")
 @router.get("/")
 def home(request: Request) -> Response:
-    return RedirectResponse("/ui/queue" if _signed_in(request) else "/ui/login", status_code=303)
+    return RedirectResponse("/ui/queue" if signed_in(request) else "/ui/login", status_code=303)
 
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
-    response = _render(
+    response = render(
         request,
         "login.html",
         {"csrf_token": token, "next": _safe_next(next), "error": error, "user": None},
@@ -170,7 +168,7 @@ def login_form(request: Request, next: str | None = None, error: str | None = No
         LOGIN_CSRF_COOKIE,
         token,
         httponly=True,
-        secure=_runtime(request).settings.ui_cookie_secure,
+        secure=runtime_of(request).settings.ui_cookie_secure,
         samesite="strict",
         path="/ui",
         max_age=3600,
@@ -184,7 +182,7 @@ async def login(request: Request) -> Response:
     target = _safe_next(str(form.get("next") or ""))
     if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), str(form.get("csrf_token", ""))):
         return _forbidden()
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     key = str(form.get("api_key") or "").strip()
     try:
         with transaction(runtime.factory) as db:
@@ -224,14 +222,14 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """End the session on the server (a replayed cookie is then refused) and drop the cookie."""
-    user = _signed_in(request)
+    user = signed_in(request)
     form = await request.form()
     if user is not None:
         if not _check_csrf(user[1], form):
             return _forbidden()
         token = _session_token(request)
         if token is not None:
-            with transaction(_runtime(request).factory) as db:
+            with transaction(runtime_of(request).factory) as db:
                 end_session(session=db, token=token)
     response = RedirectResponse("/ui/login", status_code=303)
     _delete_cookie(request, response, SESSION_COOKIE)
@@ -291,10 +289,10 @@ def _row(item: Any, now: datetime, position: int) -> dict[str, Any]:
 
 @router.get("/queue")
 def queue_page(request: Request, page: Page = 1, done: str | None = None) -> Response:
-    user = _signed_in(request)
+    user = signed_in(request)
     if user is None:
-        return _to_login(request)
-    runtime = _runtime(request)
+        return to_login(request)
+    runtime = runtime_of(request)
     filters, chosen = _queue_filters(request)
     now = datetime.now(UTC)
     with transaction(runtime.factory) as db:
@@ -303,7 +301,7 @@ def queue_page(request: Request, page: Page = 1, done: str | None = None) -> Res
         )
         items = [_row(r, now, (page - 1) * PAGE_SIZE + i) for i, r in enumerate(rows)]
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-    return _render(
+    return render(
         request,
         "queue.html",
         {
@@ -326,10 +324,10 @@ def queue_page(request: Request, page: Page = 1, done: str | None = None) -> Res
 @router.get("/queue/at/{position}")
 def queue_at(request: Request, position: Position) -> Response:
     """The item at a queue position (j/k navigation); past the end, back to the queue."""
-    user = _signed_in(request)
+    user = signed_in(request)
     if user is None:
-        return _to_login(request)
-    runtime = _runtime(request)
+        return to_login(request)
+    runtime = runtime_of(request)
     filters, chosen = _queue_filters(request)
     with transaction(runtime.factory) as db:
         rows, _ = queue(session=db, filters=filters, limit=1, offset=position)
@@ -377,7 +375,7 @@ def highlighted(text: str, flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _item_context(
     request: Request, user: tuple[Principal, UiSession], item_id: int, **extra: Any
 ) -> dict[str, Any] | None:
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     now = datetime.now(UTC)
     with transaction(runtime.factory) as db:
         try:
@@ -408,18 +406,18 @@ def _item_context(
 
 @router.get("/items/{item_id}")
 def item_page(request: Request, item_id: ItemId) -> Response:
-    user = _signed_in(request)
+    user = signed_in(request)
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     context = _item_context(request, user, item_id)
     if context is None:
-        return _render(
+        return render(
             request,
             "not_found.html",
             {"user": user[0], "csrf_token": user[1].csrf, "item_id": item_id},
             404,
         )
-    return _render(request, "item.html", context)
+    return render(request, "item.html", context)
 
 
 def _after(request: Request, item_id: int, form: Any, done: str, *, leaves_queue: bool) -> str:
@@ -440,13 +438,13 @@ def _after(request: Request, item_id: int, form: Any, done: str, *, leaves_queue
 
 @router.post("/items/{item_id}/{step}")
 async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
-    user = _signed_in(request)
+    user = signed_in(request)
     if user is None:
-        return _to_login(request)
+        return to_login(request)
     form = await request.form()
     if not _check_csrf(user[1], form):
         return _forbidden()
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     principal = user[0]
     version = str(form.get("version") or "")
     version_value = int(version) if version.isdigit() else None
@@ -483,7 +481,7 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
         if context is None:
             return HTMLResponse("Not found.", status_code=404)
         context["position"] = _form_position(form)
-        return _render(request, "item.html", context, 409)
+        return render(request, "item.html", context, 409)
     except (ValidationError, InvalidInputError, ServiceError) as exc:
         message = (
             "; ".join(e["msg"] for e in exc.errors())
@@ -494,7 +492,7 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
         if context is None:
             return HTMLResponse("Not found.", status_code=404)
         context["position"] = _form_position(form)
-        return _render(request, "item.html", context, 422)
+        return render(request, "item.html", context, 422)
     return RedirectResponse(target, status_code=303)
 
 
@@ -532,142 +530,3 @@ def _close_step(
 def _form_position(form: Any) -> int | None:
     position = str(form.get("pos") or "")
     return int(position) if position.isdigit() else None
-
-
-# ---- dashboard ------------------------------------------------------------------------------
-
-
-def _parse_day(value: str | None) -> datetime | None:
-    """A day (midnight UTC) from 1970 to 100 years ahead; anything else means not given."""
-    if not value:
-        return None
-    try:
-        return instant(datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC))
-    except ValueError:
-        return None
-
-
-@router.get("/dashboard")
-def dashboard(request: Request) -> Response:
-    user = _signed_in(request)
-    if user is None:
-        return _to_login(request)
-    runtime = _runtime(request)
-    today = datetime.now(UTC).date()
-    start = _parse_day(request.query_params.get("from")) or datetime.combine(
-        today - timedelta(days=27), datetime.min.time(), UTC
-    )
-    end_day = _parse_day(request.query_params.get("to")) or datetime.combine(
-        today, datetime.min.time(), UTC
-    )
-    end = end_day + timedelta(days=1)  # the chosen last day is included
-    bucket = "week" if request.query_params.get("bucket") == "week" else "day"
-    error = None
-    if end <= start:
-        error = "The end date must not be before the start date."
-        start, end = end - timedelta(days=1), end
-    with transaction(runtime.factory) as db:
-        metrics = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
-    return _render(
-        request,
-        "dashboard.html",
-        {
-            "user": user[0],
-            "csrf_token": user[1].csrf,
-            "metrics": metrics,
-            "charts": dashboard_charts(metrics),
-            "start": start.date().isoformat(),
-            "end": end_day.date().isoformat(),
-            "bucket": bucket,
-            "error": error,
-        },
-    )
-
-
-def dashboard_charts(metrics: dict[str, Any]) -> dict[str, str]:
-    response = metrics["escalation_response_time"]
-    by_severity = response["by_severity"]
-    trend = metrics["reputation_risk_trend"]["buckets"]
-    completion = metrics["resolution_completion"]
-    repeats = metrics["repeat_issues"]
-    agreement = [r for r in metrics["model_agreement"]["rows"] if r["head"] == "category"]
-    classes = sorted({c["proposed"] for r in agreement for c in r["by_proposed_class"]})
-    severity_agreement = [r for r in metrics["model_agreement"]["rows"] if r["head"] == "severity"]
-    return {
-        "response_time": charts.grouped_bar_chart(
-            "Escalation response time by severity",
-            [row["severity"] or "none" for row in by_severity],
-            [
-                ("p50", [row["p50_seconds"] for row in by_severity]),
-                ("p90", [row["p90_seconds"] for row in by_severity]),
-            ],
-            unit="duration",
-        ),
-        "completion": charts.bar_chart(
-            "Resolution completion rate",
-            [
-                charts.Bar(
-                    "resolved",
-                    completion["rate"],
-                    f"{completion['resolved']} of {completion['denominator']}",
-                )
-            ],
-            unit="%",
-            maximum=1.0,
-            colour="#16a34a",
-        ),
-        "risk_trend": charts.trend_chart(
-            "Reputation risk trend",
-            [b["label"] for b in trend],
-            [b["items"] for b in trend],
-            [b["red"] for b in trend],
-            [b["red_share"] for b in trend],
-        ),
-        "repeat_category": charts.bar_chart(
-            "Items by category",
-            [charts.Bar(r["category"] or "none", r["items"]) for r in repeats["by_category"]],
-        ),
-        "repeat_source": charts.bar_chart(
-            "Items by source",
-            [charts.Bar(r["source"] or "not given", r["items"]) for r in repeats["by_source"]],
-            colour="#7c3aed",
-        ),
-        "agreement_category": charts.grouped_bar_chart(
-            "Model-reviewer agreement by proposed category and model version",
-            classes,
-            [
-                (
-                    r["model_version"] or "no model",
-                    [
-                        next(
-                            (c["rate"] for c in r["by_proposed_class"] if c["proposed"] == k), None
-                        )
-                        for k in classes
-                    ],
-                )
-                for r in agreement
-            ],
-            unit="%",
-        ),
-        "agreement_severity": charts.bar_chart(
-            "Model-reviewer agreement on severity by model version",
-            [
-                charts.Bar(
-                    r["model_version"] or "no model", r["rate"], f"{r['agreed']} of {r['reviews']}"
-                )
-                for r in severity_agreement
-            ],
-            unit="%",
-            maximum=1.0,
-        ),
-        "rule_precision": charts.bar_chart(
-            "Red-flag rule precision against reviewers",
-            [
-                charts.Bar(f["family"], f["precision"], f"{f['confirmed_red']} of {f['reviewed']}")
-                for f in metrics["rule_precision"]["families"]
-            ],
-            unit="%",
-            maximum=1.0,
-            colour="#dc2626",
-        ),
-    }
