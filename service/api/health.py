@@ -19,7 +19,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={503: {"description": 'The database does not answer: `{"status": "unavailable"}`.'}},
+)
 def readyz(runtime: RuntimeDep) -> Any:
     """Ready when the database answers; `degraded` (still 200) when no model is loaded."""
     try:
