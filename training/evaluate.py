@@ -31,16 +31,23 @@ def head_report(
 ) -> dict[str, Any]:
     """Macro-F1, accuracy, per-class precision/recall/F1 and the confusion matrix (rows: truth).
 
+    Macro-F1 averages the classes the set has rows of: a class a set lacks (real feedback holds
+    no misinformation) would count as an F1 of 0 and say nothing about the model. Predicting
+    such a class still costs the recall of the true one.
     With probabilities, also ECE, Brier score and the reliability bins behind the ECE.
     """
     indices = list(range(len(labels)))
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=indices, zero_division=0
     )
+    present = [i for i in indices if support[i] > 0]
     report: dict[str, Any] = {
         "macro_f1": float(
-            f1_score(y_true, y_pred, labels=indices, average="macro", zero_division=0)
-        ),
+            f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)
+        )
+        if present
+        else 0.0,
+        "macro_f1_classes": [labels[i] for i in present],
         "accuracy": float(np.mean(y_true == y_pred)),
         "per_class": {
             label: {
