@@ -17,24 +17,13 @@ import argparse
 import csv
 from pathlib import Path
 
+from training.datasets import LABELLED_COLUMNS
+
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 # The channel each corpus comes from, in the `source` vocabulary of the labelled files.
 CHANNELS = {"cfpb": "cfpb", "twcs": "twitter", "appreviews": "app_store", "finefood": "amazon"}
-COLUMNS = (
-    "id",
-    "text",
-    "category",
-    "severity",
-    "flags",
-    "source",
-    "rating",
-    "account_tier",
-    "hard_negative",
-    "origin",
-    "tranche",
-    "agreement",
-)
+COLUMNS = (*LABELLED_COLUMNS, "tranche", "agreement")
 
 
 def _read(path: Path) -> dict[str, dict[str, str]]:

@@ -108,6 +108,22 @@ def _parse_bool(value: Any) -> bool:
     raise InvalidInputError(f"hard_negative must be true or false, got {value!r}")
 
 
+# The columns of a labelled file, in the order this project writes them (readers ignore
+# extra columns, e.g. the real files' `tranche` and `agreement`).
+LABELLED_COLUMNS = (
+    "id",
+    "text",
+    "category",
+    "severity",
+    "flags",
+    "source",
+    "rating",
+    "account_tier",
+    "hard_negative",
+    "origin",
+)
+
+
 def labelled_row(fields: dict[str, Any], number: int) -> LabelledItem:
     """Validate one labelled row; the error names every problem of the row."""
     problems: list[str] = []
