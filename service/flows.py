@@ -33,10 +33,10 @@ from service.workflow import (
     escalate_overdue,
     get_item,
     is_duplicate_race,
-    item_public,
     resolve_item,
     review_item,
     stale_version,
+    to_public,
 )
 
 T = TypeVar("T")
@@ -135,6 +135,20 @@ def classify_submitted(
     return results
 
 
+def _retrying_stale(runtime: Runtime, change: Callable[[Session], T], *, tries: int) -> T:
+    """Run `change` in a transaction of its own; when its compare-and-set fails (another
+    writer changed an item in between), roll back and run it again, `tries` times in all,
+    then let the StaleDataError out."""
+    for attempt in range(1, tries + 1):
+        try:
+            with transaction(runtime.factory) as session:
+                return change(session)
+        except StaleDataError:
+            if attempt == tries:
+                raise
+    raise AssertionError("unreachable: tries >= 1")
+
+
 def change_item(
     runtime: Runtime, *, item_id: int, version: int | None, change: Callable[[Session], T]
 ) -> T:
@@ -144,15 +158,14 @@ def change_item(
     writers of one version exactly one commits. A loser that named a version gets 409 with the
     current item; one that named none is run again on the item as it now is.
     """
-    tries = 1 if version is not None else UNVERSIONED_TRIES
-    for _ in range(tries):
-        try:
-            with transaction(runtime.factory) as session:
-                return change(session)
-        except StaleDataError:
-            continue  # rolled back; the item is read again below or on the next try
-    with transaction(runtime.factory) as session:
-        raise stale_version(get_item(session=session, item_id=item_id, history=True), version)
+    try:
+        return _retrying_stale(
+            runtime, change, tries=1 if version is not None else UNVERSIONED_TRIES
+        )
+    except StaleDataError:
+        with transaction(runtime.factory) as session:
+            item = get_item(session=session, item_id=item_id, history=True)
+            raise stale_version(item, version) from None
 
 
 def acknowledge(
@@ -164,7 +177,7 @@ def acknowledge(
         item = acknowledge_item(
             session=session, item_id=item_id, version=version, actor=actor, note=note
         )
-        return ItemPublic.model_validate(item_public(item))
+        return to_public(item)
 
     return change_item(runtime, item_id=item_id, version=version, change=change)
 
@@ -174,7 +187,7 @@ def resolve(runtime: Runtime, item_id: int, body: ResolveIn, actor: Actor) -> It
 
     def change(session: Session) -> ItemPublic:
         item = resolve_item(session=session, item_id=item_id, body=body, actor=actor)
-        return ItemPublic.model_validate(item_public(item))
+        return to_public(item)
 
     return change_item(runtime, item_id=item_id, version=body.version, change=change)
 
@@ -184,7 +197,7 @@ def dismiss(runtime: Runtime, item_id: int, body: DismissIn, actor: Actor) -> It
 
     def change(session: Session) -> ItemPublic:
         item = dismiss_item(session=session, item_id=item_id, body=body, actor=actor)
-        return ItemPublic.model_validate(item_public(item))
+        return to_public(item)
 
     return change_item(runtime, item_id=item_id, version=body.version, change=change)
 
@@ -209,7 +222,7 @@ def _review(
     item = review_item(
         session=session, item_id=item_id, review=body, actor=actor, policy=runtime.policy
     )
-    result = ItemPublic.model_validate(item_public(item))
+    result = to_public(item)
     reviewed = next(e for e in reversed(item.events) if e.kind == "reviewed")
     notifications = (
         [
@@ -249,14 +262,9 @@ def escalate(runtime: Runtime) -> list[int]:
     with escalation_lock(runtime.settings.cache_dir):
         # A reviewer who changed one of the items between our read and our write makes the
         # round's compare-and-set fail (SQLite; PostgreSQL locks the rows it reads): try again.
-        for attempt in range(1, UNVERSIONED_TRIES + 1):
-            try:
-                with transaction(runtime.factory) as session:
-                    ids, notifications = _escalate(runtime, session)
-                break
-            except StaleDataError:
-                if attempt == UNVERSIONED_TRIES:
-                    raise
+        ids, notifications = _retrying_stale(
+            runtime, lambda session: _escalate(runtime, session), tries=UNVERSIONED_TRIES
+        )
     if notifications:
         runtime.notifier.wake()
     return ids
@@ -269,7 +277,7 @@ def _escalate(runtime: Runtime, session: Session) -> tuple[list[int], list[Notif
             kind="escalation",
             item_id=item.id,
             event_id=item.events[-1].id,
-            item=ItemPublic.model_validate(item_public(item)).model_dump(mode="json"),
+            item=to_public(item).model_dump(mode="json"),
             event=dict(item.events[-1].data),
         )
         for item in moved

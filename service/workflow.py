@@ -107,9 +107,6 @@ def _public(
     """The public fields from `field(column name)`: an ORM item's or a just-inserted row's."""
     now = now or utcnow()
     due = field("due_at")
-    created_at, acknowledged_at, closed_at = (
-        field(name) for name in ("created_at", "acknowledged_at", "closed_at")
-    )
     return {
         "id": field("id"),
         "version": field("version"),
@@ -122,7 +119,7 @@ def _public(
         "account_tier": field("account_tier"),
         "author": field("author"),
         "language": field("language"),
-        "created_at": created_at,
+        "created_at": field("created_at"),
         "received_at": field("received_at"),
         "category": field("category"),
         "severity": field("severity"),
@@ -139,8 +136,8 @@ def _public(
         "due_at": due,
         "overdue": field("status") in UNACKNOWLEDGED_STATUSES and due < now,
         "escalation_level": field("escalation_level"),
-        "acknowledged_at": acknowledged_at,
-        "closed_at": closed_at,
+        "acknowledged_at": field("acknowledged_at"),
+        "closed_at": field("closed_at"),
         "model_version": field("model_version"),
         "rules_version": field("rules_version"),
         "reviewed": field("reviewed"),

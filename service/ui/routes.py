@@ -18,13 +18,13 @@ from pydantic import TypeAdapter, ValidationError
 from model.errors import InvalidInputError
 from model.labels import CATEGORIES, SEVERITIES
 from service import flows
+from service.api.contract import ItemId
 from service.auth import Principal, authenticate, authorize
 from service.db import transaction
 from service.enums import Owner
 from service.errors import ConflictError, ServiceError
 from service.runtime import Runtime
 from service.schemas import (
-    MAX_ID,
     MAX_INT,
     DismissIn,
     DismissReason,
@@ -73,7 +73,6 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 # Bounded so that the offset they make stays within a database integer.
 Page = Annotated[int, Query(ge=1, le=MAX_INT // PAGE_SIZE)]
 Position = Annotated[int, PathParam(ge=0, le=MAX_INT)]
-ItemId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 # ---- session --------------------------------------------------------------------------------
