@@ -26,9 +26,10 @@ def _labels(row: dict[str, str]) -> tuple[str, str, frozenset[str]]:
     return row["category"], row["severity"], flags
 
 
+@pytest.mark.parametrize("part", ["train", "calibration"])
 @pytest.mark.parametrize("source", sorted(SOURCES))
-def test_a_real_file_holds_one_source_labelled_as_recorded(source: str) -> None:
-    path = DATA / "real" / f"{source}.csv"
+def test_a_real_file_holds_one_source_labelled_as_recorded(source: str, part: str) -> None:
+    path = DATA / "real" / part / f"{source}.csv"
     dataset = load_labelled(path)  # raises on any invalid label, flag or text
     rows = _rows(path)
     assert len(dataset.rows) == len(rows) > 0
@@ -39,7 +40,8 @@ def test_a_real_file_holds_one_source_labelled_as_recorded(source: str) -> None:
     }
     for row_id, row in rows.items():
         assert row_id.startswith(f"{source}-") and row_id in drawn
-        assert row["source"] == SOURCES[source] and row["origin"]
+        assert row["source"] == SOURCES[source] and row["origin"] == source
+        assert row["provenance"]
         record = DATA / "labelling" / f"tranche{row['tranche']}"
         first = _rows(record / f"{source}-A.csv")[row_id]
         second = _rows(record / f"{source}-B.csv")[row_id]
@@ -54,6 +56,30 @@ def test_real_rows_share_no_text_with_the_authored_files(
     train_set: LabelledDataset, calibration_set: LabelledDataset
 ) -> None:
     authored = {normalized_text(r.item.text) for r in train_set.rows + calibration_set.rows}
-    for source in SOURCES:
-        real = load_labelled(DATA / "real" / f"{source}.csv")
+    for path in (DATA / "real").glob("*/*.csv"):
+        real = load_labelled(path)
         assert not authored & {normalized_text(r.item.text) for r in real.rows}
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_the_real_calibration_part_is_apart_from_training_and_holds_every_label(
+    source: str,
+) -> None:
+    calibration = load_labelled(DATA / "real" / "calibration" / f"{source}.csv")
+    train = load_labelled(DATA / "real" / "train" / f"{source}.csv")
+    assert not {r.id for r in calibration.rows} & {r.id for r in train.rows}
+    assert not {normalized_text(r.item.text) for r in calibration.rows} & {
+        normalized_text(r.item.text) for r in train.rows
+    }
+    # Stratified: every category x severity a source has with 2+ rows is in both parts.
+    def strata(dataset: LabelledDataset) -> set[tuple[str, str]]:
+        return {(r.category.value, r.severity.value) for r in dataset.rows}
+
+    both = calibration.rows + train.rows
+    common = {
+        key
+        for key in strata(calibration) | strata(train)
+        if sum((r.category.value, r.severity.value) == key for r in both) >= 3
+    }
+    assert common <= strata(calibration) and common <= strata(train)
+    assert 0.35 <= len(calibration) / len(both) <= 0.45
