@@ -10,7 +10,7 @@ that the labels applied without a human reach a target precision.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,8 @@ def fit_vector_scaling(
     return VectorScaling(temperatures, biases)
 
 
-def _temperature_only(logits: FloatArray, y: IntArray) -> VectorScaling:
+def fit_temperature_scaling(logits: FloatArray, y: IntArray) -> VectorScaling:
+    """Plain temperature scaling: one temperature, no biases (the top label never changes)."""
     n_classes = logits.shape[1]
     return VectorScaling((fit_temperature(logits, y),) * n_classes, (0.0,) * n_classes)
 
@@ -118,7 +119,7 @@ def fit_calibration(
     rng = np.random.default_rng(seed)
     fold_of = rng.permutation(len(y)) % folds
     losses = {}
-    for name, fit in (("vector", fit_vector_scaling), ("temperature", _temperature_only)):
+    for name, fit in (("vector", fit_vector_scaling), ("temperature", fit_temperature_scaling)):
         probs = np.zeros_like(logits)
         for fold in range(folds):
             held = fold_of == fold
@@ -126,7 +127,7 @@ def fit_calibration(
         losses[name] = negative_log_likelihood(probs, y)
     if losses["vector"] <= losses["temperature"]:
         return fit_vector_scaling(logits, y)
-    return _temperature_only(logits, y)
+    return fit_temperature_scaling(logits, y)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,26 @@ class HeadThresholds:
         return threshold is not None and confidence >= threshold
 
 
+def precision_lower_bound(correct: int, total: int, *, confidence: float = 0.95) -> float:
+    """One-sided Clopper-Pearson lower bound of a proportion: with `confidence`, the true
+    precision is at least this, given `correct` right out of `total`."""
+    return float(precision_lower_bounds(np.array([correct]), np.array([total]), confidence)[0])
+
+
+def precision_lower_bounds(
+    correct: NDArray[np.int64], total: NDArray[np.int64], confidence: float = 0.95
+) -> FloatArray:
+    """`precision_lower_bound` for arrays of counts (0 where nothing is right)."""
+    from scipy.stats import beta  # fitting and reporting only: serving never imports scipy
+
+    correct = np.asarray(correct)
+    total = np.asarray(total)
+    bounds = np.zeros(len(correct), dtype=np.float64)
+    some = (correct > 0) & (total > 0)
+    bounds[some] = beta.ppf(1.0 - confidence, correct[some], total[some] - correct[some] + 1)
+    return bounds
+
+
 def thresholds_for_precision(
     probs: FloatArray,
     y: IntArray,
@@ -192,35 +213,62 @@ def thresholds_for_precision(
     *,
     target_precision: float,
     min_support: int = 5,
+    confidence: float = 0.95,
 ) -> HeadThresholds:
     """Per predicted label, the lowest confidence at which the items predicted with at least
-    that confidence reach `target_precision`.
+    that confidence reach `target_precision`, as the one-sided `confidence` Clopper-Pearson
+    lower bound of their precision (not the point estimate, which a small set flatters).
 
-    A label predicted fewer than `min_support` times, or never precise enough, gets None: its
-    predictions always go to a human.
+    A label that no cut makes precise enough gets None: its predictions always go to a human.
+    With a 0.95 target that takes at least 59 predictions all right, so a class with few
+    calibration rows is never auto-applied.
     """
     predicted = probs.argmax(axis=1)
-    confidence = probs.max(axis=1)
+    confidence_of = probs.max(axis=1)
     by_label: dict[str, float | None] = {}
     for index, label in enumerate(labels):
         mask = predicted == index
         if mask.sum() < min_support:
             by_label[label] = None
             continue
-        order = np.argsort(-confidence[mask], kind="stable")
-        sorted_conf = confidence[mask][order]
-        sorted_correct = (y[mask][order] == index).astype(np.float64)
-        precision = np.cumsum(sorted_correct) / np.arange(1, len(order) + 1)
+        order = np.argsort(-confidence_of[mask], kind="stable")
+        sorted_conf = confidence_of[mask][order]
+        correct = np.cumsum(y[mask][order] == index)
+        total = np.arange(1, len(order) + 1)
+        lower = precision_lower_bounds(correct, total, confidence)
         # Only cut between distinct confidences: ties must be all in or all out.
         boundary = np.append(sorted_conf[1:] < sorted_conf[:-1], True)
-        ok = np.flatnonzero((precision >= target_precision) & boundary)
+        ok = np.flatnonzero((lower >= target_precision) & boundary)
         ok = ok[ok + 1 >= min_support]
         by_label[label] = float(sorted_conf[ok[-1]]) if len(ok) else None
     return HeadThresholds(by_label)
 
 
+def red_threshold_for_recall(
+    red_probability: FloatArray,
+    true_red: NDArray[np.bool_],
+    already_red: NDArray[np.bool_],
+    *,
+    target_recall: float,
+) -> float | None:
+    """The highest P(red) threshold at which the red items are caught at `target_recall`:
+    those `already_red` (a rule fired, or the model's top label is red) plus those whose P(red)
+    reaches the threshold. None when the items already red reach the target alone."""
+    reds = int(true_red.sum())
+    needed = math.ceil(target_recall * reds - 1e-9) - int((true_red & already_red).sum())
+    if reds == 0 or needed <= 0:
+        return None
+    missed = np.sort(red_probability[true_red & ~already_red])[::-1]
+    return float(missed[min(needed, len(missed)) - 1])
+
+
 def cross_fitted_probabilities(
-    logits: FloatArray, y: IntArray, *, folds: int = 5, seed: int = 13
+    logits: FloatArray,
+    y: IntArray,
+    *,
+    folds: int = 5,
+    seed: int = 13,
+    fit: Callable[[FloatArray, IntArray], VectorScaling] | None = None,
 ) -> FloatArray:
     """Probabilities where each row's calibration was fitted on the other folds only.
 
@@ -231,5 +279,5 @@ def cross_fitted_probabilities(
     probs = np.zeros_like(logits)
     for fold in range(folds):
         held = fold_of == fold
-        probs[held] = fit_calibration(logits[~held], y[~held]).apply(logits[held])
+        probs[held] = (fit or fit_calibration)(logits[~held], y[~held]).apply(logits[held])
     return probs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TypeAlias
 
@@ -13,7 +13,13 @@ from joblib import Parallel, delayed
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from model.calibration import FloatArray, IntArray, VectorScaling, fit_calibration
+from model.calibration import (
+    FloatArray,
+    IntArray,
+    VectorScaling,
+    fit_calibration,
+    fit_temperature_scaling,
+)
 from model.features import FeatureBuilder
 from model.labels import HEAD_LABELS, HEADS
 from model.records import FeedbackItem
@@ -45,6 +51,11 @@ class ClassifierConfig:
     char_ngrams: tuple[int, int] = (2, 5)
     use_metadata: bool = True
     embedding_weight: float = 0.0
+    # "auto": vector scaling when it predicts held-out rows better (see `fit_calibration`).
+    # "temperature": one temperature per head, which keeps the model's top label, so a
+    # calibration set with another class mix than the training data (real feedback) does not
+    # move the decision boundaries the training data set.
+    calibration: str = "auto"
     max_iter: int = 3000
     seed: int = 13
     n_jobs: int | None = None  # processes for fitting; None = one per core
@@ -124,9 +135,18 @@ class TwoHeadClassifier:
     ) -> dict[str, FloatArray]:
         """Fit each head's calibration map on held-out labelled items; returns their raw logits."""
         logits = self.logits(items)
-        self.calibration = {head: fit_calibration(logits[head], targets[head]) for head in HEADS}
+        fit = (
+            fit_temperature_scaling if self.config.calibration == "temperature" else fit_calibration
+        )
+        self.calibration = {head: fit(logits[head], targets[head]) for head in HEADS}
         self.__dict__.pop("_fast", None)  # the scorer holds the calibration maps
         return logits
+
+    def calibration_fitter(self) -> Callable[[FloatArray, IntArray], VectorScaling]:
+        """How this config fits a head's calibration map on held-out logits."""
+        if self.config.calibration == "temperature":
+            return fit_temperature_scaling
+        return fit_calibration
 
     def logits(self, items: Sequence[FeedbackItem]) -> dict[str, FloatArray]:
         if self.features is None:

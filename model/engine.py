@@ -15,6 +15,8 @@ from model.records import FeedbackItem
 from model.rules import RULES_VERSION, RedFlagHit, RedFlagRules
 from model.scoring import HeadProbabilities, ProbabilityModel
 
+_RED = HEAD_LABELS["severity"].index(Severity.RED.value)
+
 # Output keys of one result, in order; the CLI, the service and the pyfunc all use them.
 RESULT_KEYS = (
     "category",
@@ -121,6 +123,7 @@ class Triager:
             category_confidence=float(cat_row[cat_index]),
             severity=Severity(HEAD_LABELS["severity"][sev_index]),
             severity_confidence=float(sev_row[sev_index]),
+            red_probability=float(sev_row[_RED]),
         )
         outcome = decide(proposal=proposal, hits=hits, thresholds=self.thresholds)
         return TriageResult(

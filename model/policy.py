@@ -1,6 +1,8 @@
 """The decision policy: combine the model's proposal with the red-flag rules.
 
-- Final severity is the higher of the model's and the rules' (a rule hit means red).
+- Final severity is the higher of the model's and the rules' (a rule hit means red), and red
+  when the model's P(red) reaches the red threshold (chosen for red recall, so an item the
+  model thinks may well be red is seen by a human even when red is not its top label).
 - `rule_forced` when any rule fired; else `needs_review` when the item is red, the model is
   below its per-class confidence threshold, or no model is loaded; else `auto_applied`.
 """
@@ -14,7 +16,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from model.calibration import FloatArray, HeadThresholds, IntArray, thresholds_for_precision
+from model.calibration import (
+    FloatArray,
+    HeadThresholds,
+    IntArray,
+    precision_lower_bound,
+    thresholds_for_precision,
+)
 from model.labels import Category, Decision, Severity, higher_severity
 from model.rules import RedFlagHit
 
@@ -32,6 +40,9 @@ class Thresholds:
     coverage: float = 0.0
     achieved_precision: dict[str, float | None] = field(default_factory=dict)
     calibration_rows: int = 0
+    # P(red) from which the item is red; None: only a red top label (or a rule) makes it red.
+    red_probability: float | None = None
+    red_target_recall: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +52,8 @@ class Thresholds:
             "coverage": self.coverage,
             "achieved_precision": dict(self.achieved_precision),
             "calibration_rows": self.calibration_rows,
+            "red_probability": self.red_probability,
+            "red_target_recall": self.red_target_recall,
         }
 
     @classmethod
@@ -52,7 +65,13 @@ class Thresholds:
             coverage=float(data.get("coverage", 0.0)),
             achieved_precision=dict(data.get("achieved_precision", {})),
             calibration_rows=int(data.get("calibration_rows", 0)),
+            red_probability=_optional_float(data.get("red_probability")),
+            red_target_recall=_optional_float(data.get("red_target_recall")),
         )
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +82,7 @@ class ModelProposal:
     category_confidence: float
     severity: Severity
     severity_confidence: float
+    red_probability: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +115,15 @@ def decide(
         severity = higher_severity(severity, rule_severity)
     if proposal.severity is Severity.RED:
         reasons.append("model_severity_red")
+    elif (
+        thresholds.red_probability is not None
+        and proposal.red_probability >= thresholds.red_probability
+    ):
+        severity = Severity.RED
+        reasons.append(
+            f"model_red_probability ({proposal.red_probability:.2f} >= "
+            f"{thresholds.red_probability:.2f})"
+        )
     if not thresholds.category.passes(proposal.category.value, proposal.category_confidence):
         reasons.append(
             _low_confidence(
@@ -139,12 +168,16 @@ def derive_thresholds(
     severity_true: IntArray,
     rule_fired: NDArray[np.bool_],
     target_precision: float = DEFAULT_TARGET_PRECISION,
+    red_probability: float | None = None,
+    red_target_recall: float | None = None,
     min_support: int = 5,
     max_rounds: int = 10,
 ) -> Thresholds:
-    """Thresholds so that labels auto-applied on this calibration set reach `target_precision`.
+    """Thresholds so that labels auto-applied on this calibration set reach `target_precision`
+    (as the one-sided 95 % Clopper-Pearson lower bound, see `thresholds_for_precision`).
 
-    Only items the policy could auto-apply count (no rule hit, model severity not red). Each
+    Only items the policy could auto-apply count (no rule hit, model severity not red, P(red)
+    below `red_probability`). Each
     head's thresholds are derived on the items the other head lets through, alternating until
     both heads' auto-applied precision reaches the target, so the two heads together (not just
     each alone) meet it.
@@ -153,6 +186,8 @@ def derive_thresholds(
     category_labels = [c.value for c in Category]
     red = severity_labels.index(Severity.RED.value)
     eligible = ~rule_fired & (severity_probs.argmax(axis=1) != red)
+    if red_probability is not None:
+        eligible &= severity_probs[:, red] < red_probability
     cat_conf, cat_pred = category_probs.max(axis=1), category_probs.argmax(axis=1)
     sev_conf, sev_pred = severity_probs.max(axis=1), severity_probs.argmax(axis=1)
 
@@ -176,14 +211,33 @@ def derive_thresholds(
         cat_ok = passing(category, category_labels, cat_pred, cat_conf)
         sev_ok = passing(severity, severity_labels, sev_pred, sev_conf)
         auto = eligible & cat_ok & sev_ok
-        precision = _precisions(auto, cat_pred, category_true, sev_pred, severity_true)
-        if all(p is None or p >= target_precision for p in precision.values()):
+        lower = _lower_bounds(auto, cat_pred, category_true, sev_pred, severity_true)
+        if all(bound is None or bound >= target_precision for bound in lower.values()):
             break
         category = fit(eligible & sev_ok, category_probs, category_true, category_labels)
         severity = fit(eligible & cat_ok, severity_probs, severity_true, severity_labels)
-    cat_ok = passing(category, category_labels, cat_pred, cat_conf)
-    sev_ok = passing(severity, severity_labels, sev_pred, sev_conf)
-    auto = eligible & cat_ok & sev_ok
+    # The alternation need not settle: raise the threshold of the class whose auto-applied
+    # labels fall furthest below the target (refitted on what the other head lets through),
+    # or switch it off when raising cannot help, until every class reaches the target.
+    while True:
+        cat_ok = passing(category, category_labels, cat_pred, cat_conf)
+        sev_ok = passing(severity, severity_labels, sev_pred, sev_conf)
+        auto = eligible & cat_ok & sev_ok
+        worst = _worst_class(
+            auto,
+            {"category": (category, category_labels, cat_pred, category_true)}
+            | {"severity": (severity, severity_labels, sev_pred, severity_true)},
+            target_precision,
+        )
+        if worst is None:
+            break
+        head_name, label = worst
+        if head_name == "category":
+            refit = fit(eligible & sev_ok, category_probs, category_true, category_labels)
+            category = _raised(category, refit, label)
+        else:
+            refit = fit(eligible & cat_ok, severity_probs, severity_true, severity_labels)
+            severity = _raised(severity, refit, label)
     return Thresholds(
         target_precision=target_precision,
         category=category,
@@ -191,6 +245,8 @@ def derive_thresholds(
         coverage=float(auto.mean()) if len(auto) else 0.0,
         achieved_precision=_precisions(auto, cat_pred, category_true, sev_pred, severity_true),
         calibration_rows=len(auto),
+        red_probability=red_probability,
+        red_target_recall=red_target_recall,
     )
 
 
@@ -207,3 +263,47 @@ def _precisions(
         "category": float((cat_pred[auto] == cat_true[auto]).mean()),
         "severity": float((sev_pred[auto] == sev_true[auto]).mean()),
     }
+
+
+def _lower_bounds(
+    auto: NDArray[np.bool_],
+    cat_pred: IntArray,
+    cat_true: IntArray,
+    sev_pred: IntArray,
+    sev_true: IntArray,
+) -> dict[str, float | None]:
+    n = int(auto.sum())
+    if n == 0:
+        return {"category": None, "severity": None}
+    return {
+        "category": precision_lower_bound(int((cat_pred[auto] == cat_true[auto]).sum()), n),
+        "severity": precision_lower_bound(int((sev_pred[auto] == sev_true[auto]).sum()), n),
+    }
+
+
+def _worst_class(
+    auto: NDArray[np.bool_],
+    heads: dict[str, tuple[HeadThresholds, list[str], IntArray, IntArray]],
+    target_precision: float,
+) -> tuple[str, str] | None:
+    """The (head, label) auto-applied with the lowest precision lower bound under the target."""
+    worst: tuple[float, str, str] | None = None
+    for head_name, (thresholds, labels, predicted, truth) in heads.items():
+        for index, label in enumerate(labels):
+            if thresholds.by_label.get(label) is None:
+                continue
+            mask = auto & (predicted == index)
+            total = int(mask.sum())
+            if total == 0:
+                continue
+            bound = precision_lower_bound(int((truth[mask] == index).sum()), total)
+            if bound < target_precision and (worst is None or bound < worst[0]):
+                worst = (bound, head_name, label)
+    return None if worst is None else (worst[1], worst[2])
+
+
+def _raised(current: HeadThresholds, refit: HeadThresholds, label: str) -> HeadThresholds:
+    """`current` with `label`'s threshold raised to the refitted one, or off if not higher."""
+    old, new = current.by_label.get(label), refit.by_label.get(label)
+    raised = new if new is not None and old is not None and new > old else None
+    return HeadThresholds(current.by_label | {label: raised})

@@ -49,7 +49,7 @@ def calibration_set() -> LabelledDataset:
 def trained(
     train_set: LabelledDataset, calibration_set: LabelledDataset, rules: RedFlagRules
 ) -> TrainedModel:
-    """The default recipe trained on the real files (about 30 s, once per session)."""
+    """The recipe trained on the authored files (about 30 s, once per session)."""
     return train_model(train=train_set, calibration=calibration_set, rules=rules)
 
 

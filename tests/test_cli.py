@@ -145,7 +145,7 @@ def test_evaluate_and_info(
     assert "Evaluation on small (120 rows" in done.stdout
     assert "Rules alone" in done.stdout and "coverage" in done.stdout
     as_json = triage("evaluate", "--data", str(small), "--model", str(model_path), "--json")
-    assert json.loads(as_json.stdout)["dataset"]["rows"] == 120
+    assert json.loads(as_json.stdout)["small"]["dataset"]["rows"] == 120
     info = triage("info", "--model", str(model_path))
     assert json.loads(info.stdout)["format"] == "review-triage-model"
 
@@ -176,7 +176,7 @@ def test_train_writes_a_model_and_skips_when_present(
     assert out.is_file() and "Saved model" in done.stdout and "Thresholds" in done.stdout
     reports = json.loads((tmp_path / "report.json").read_text())
     assert reports["cal"]["dataset"]["name"] == "cal"  # the set it was calibrated on
-    assert reports["default"]["dataset"]["name"] == "default"  # measured on every set
+    assert reports["authored"]["dataset"]["name"] == "authored"  # measured on every set
     assert "registered review-triage version" in done.stdout
     again = triage("train", "--if-missing", "--out", str(out))
     assert again.returncode == 0 and "not retraining" in again.stderr

@@ -51,7 +51,7 @@ class Store:
         return promote(
             self.client,
             version=version,
-            sets=load_sets(self.client, self.settings.calibration_path),
+            sets=load_sets(self.client, self.settings.calibration_sets),
             cache_dir=self.settings.mlflow_dir / "cache",
             f1_margin=self.settings.promotion_f1_margin,
             max_ece=self.settings.promotion_max_ece,
@@ -74,10 +74,16 @@ def store(
     calibration_set: LabelledDataset,
 ) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp("lifecycle")
-    settings = Settings(mlflow_dir=folder / "mlflow", model_path=folder / "model.joblib")
+    # Trained on authored rows only, so calibrated on the authored set too.
+    settings = Settings(
+        mlflow_dir=folder / "mlflow",
+        model_path=folder / "model.joblib",
+        fit_calibration_set="authored",
+        calibration_method="auto",
+    )
     client = connect(settings)
     extra = _subset(calibration_set, folder / "extra.csv", 5)
-    register_set(client, "default", calibration_set.path)
+    register_set(client, "authored", calibration_set.path)
     register_set(client, "extra", extra)
     weak = load_labelled(_subset(train_set, folder / "weak.csv", 8))
     for number, data in enumerate((train_set, weak, train_set), start=1):
@@ -112,7 +118,7 @@ def test_each_training_run_logs_datasets_metrics_artifacts_and_a_version(store: 
     assert [r["version"] for r in rows][-3:] == ["3", "2", "1"]
     run = store.client.get_run(rows[-1]["run_id"])
     metrics = run.data.metrics
-    for set_name in ("default", "extra"):
+    for set_name in ("authored", "extra"):
         for head in ("category", "severity"):
             for figure in ("macro_f1", "ece", "brier"):
                 assert 0 <= metrics[f"{set_name}/model/{head}/{figure}"] <= 1
@@ -126,7 +132,7 @@ def test_each_training_run_logs_datasets_metrics_artifacts_and_a_version(store: 
 
     inputs = {i.tags[0].value if i.tags else "": i.dataset for i in run.inputs.dataset_inputs}
     recorded = {r.name: r.sha256 for r in list_sets(store.client)}
-    for name in ("default", "extra"):
+    for name in ("authored", "extra"):
         assert inputs[f"calibration:{name}"].digest == recorded[name][:16]
     assert inputs["training"].name == "train"
 
@@ -140,7 +146,7 @@ def test_each_training_run_logs_datasets_metrics_artifacts_and_a_version(store: 
     top = {a.path for a in store.client.list_artifacts(run.info.run_id)}
     assert {"thresholds.json", "rules_version.txt", "manifest.json"} <= top
     png = store.client.download_artifacts(
-        run.info.run_id, "evaluation/default/confusion_category.png", str(store.extra_set.parent)
+        run.info.run_id, "evaluation/authored/confusion_category.png", str(store.extra_set.parent)
     )
     assert Path(png).read_bytes().startswith(b"\x89PNG")
     version = store.client.get_model_version(REGISTERED_MODEL, "1")
@@ -179,7 +185,14 @@ def test_promotion_gates_force_rollback_and_history(store: Store) -> None:
     # v3 has v1's figures: not lower on any gate, so it passes.
     passed = store.promote(None)
     assert passed.version == "3" and passed.promoted and not passed.gates.failures
-    assert {c.calibration_set for c in passed.gates.checks} == {"default", "extra"}
+    # Every registered set is gated, and the real one per source too.
+    real_sources = {f"real/{source}" for source in ("appreviews", "cfpb", "finefood", "twcs")}
+    assert {c.calibration_set for c in passed.gates.checks} == {
+        "authored",
+        "extra",
+        "real",
+        *real_sources,
+    }
     with pytest.raises(RegistryError, match="already the champion"):
         store.promote("3")
 
@@ -206,7 +219,7 @@ def test_compare_shows_runs_side_by_side_on_every_set(store: Store) -> None:
     assert float(figures["category macro-F1"][0]) > float(figures["category macro-F1"][1])
     done = triage(store, "compare")
     assert done.returncode == 0, done.stderr
-    assert "Calibration set 'default'" in done.stdout and "Calibration set 'extra'" in done.stdout
+    assert "Calibration set 'authored'" in done.stdout and "Calibration set 'extra'" in done.stdout
     assert "v3" in done.stdout and "red recall (rules alone)" in done.stdout
     missing = triage(store, "compare", "v99")
     assert missing.returncode == 2 and "no version 99" in missing.stderr
@@ -220,14 +233,14 @@ def test_calibration_sets_are_frozen(store: Store, tmp_path: Path) -> None:
     with copy.open("a", encoding="utf-8") as handle:
         handle.write("zz-1,One more row that was not there,review,green,,g2,5,smb,false,x\n")
     with pytest.raises(CalibrationSetError, match="frozen with sha256"):
-        load_sets(store.client, store.settings.calibration_path)
+        load_sets(store.client, store.settings.calibration_sets)
     with pytest.raises(CalibrationSetError, match="needs a new name"):
         register_set(store.client, "frozen", copy)
     added = triage(store, "calibration", "add", "Bad Name", str(copy))
     assert added.returncode == 2 and "must be 1-40" in added.stderr
     # Put the frozen file back so the other tests of this store keep working.
     copy.write_bytes(store.extra_set.read_bytes())
-    assert {r.name for r in list_sets(store.client)} >= {"default", "extra", "frozen"}
+    assert {r.name for r in list_sets(store.client)} >= {"authored", "extra", "frozen"}
 
 
 def _free_port() -> int:
@@ -344,6 +357,8 @@ def test_retrain_merges_corrections_flags_suspects_and_registers_a_challenger(
         "retrain",
         "--corrections",
         str(corrections),
+        "--data",
+        str(train_set.path),
         "--family",
         "tfidf_svm",
         "--folds",

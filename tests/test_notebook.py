@@ -151,12 +151,12 @@ def test_notebook_plots_and_tabulates_every_run_on_every_set(
             current = match.group(1) if match else None
         elif "image/png" in out.get("data", {}):
             images[current] += 1
-    assert images["default"] >= 2 and images["holdout"] >= 2, images
+    assert images["authored"] >= 2 and images["holdout"] >= 2, images
     assert None not in images, images
 
     table = next(texts(o) for o in outputs(notebook) if "category macro-F1" in texts(o))
     assert re.search(r"\bv1 @champion\b", table) and re.search(r"\bv2\b", table), table
-    assert "holdout" in table and "default" in table
+    assert "holdout" in table and "authored" in table
 
 
 def test_notebook_says_so_when_there_is_no_store(

@@ -44,7 +44,10 @@ def test_auto_applied_labels_reach_target_precision(trained: TrainedModel) -> No
     combined = trained.evaluation["combined"]
     assert combined["auto_applied_precision"]["category"] >= 0.95
     assert combined["auto_applied_precision"]["severity"] >= 0.95
-    assert combined["coverage"] > 0.2
+    # Not the point estimate: the 95 % Clopper-Pearson lower bound reaches the target.
+    assert combined["auto_applied_precision_lower"]["category"] >= 0.95
+    assert combined["auto_applied_precision_lower"]["severity"] >= 0.95
+    assert combined["coverage"] > 0.1
     assert combined["decisions"][Decision.AUTO_APPLIED.value] > 0
     assert trained.manifest.thresholds["coverage"] == pytest.approx(combined["coverage"])
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from model.errors import CalibrationSetError, DatasetError
-from model.files import file_sha256
 from training.datasets import LabelledDataset, load_labelled
 from training.tracking import EXPERIMENT
 
-DEFAULT_SET = "default"
+# The project's own sets, listed first, in this order.
+PROJECT_SETS = ("real", "authored")
 _TAG_PREFIX = "calibration_set."
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -54,6 +55,7 @@ class CalibrationSet:
                 "category": row.category.value,
                 "severity": row.severity.value,
                 "flags": ";".join(sorted(f.value for f in row.flags)),
+                "origin": row.origin,
             }
             for row in self.dataset.rows
         ]
@@ -73,7 +75,8 @@ def list_sets(client: Any) -> list[CalibrationSetRecord]:
         for key, value in tags.items()
         if key.startswith(_TAG_PREFIX)
     ]
-    return sorted(records, key=lambda r: (r.name != DEFAULT_SET, r.name))
+    order = {name: i for i, name in enumerate(PROJECT_SETS)}
+    return sorted(records, key=lambda r: (order.get(r.name, len(order)), r.name))
 
 
 def _find(client: Any, name: str) -> CalibrationSetRecord | None:
@@ -113,9 +116,13 @@ def register_set(client: Any, name: str, path: Path) -> CalibrationSetRecord:
 def load_set(record: CalibrationSetRecord) -> CalibrationSet:
     """Read a registered set, refusing a file that is gone or no longer the frozen one."""
     path = Path(record.path)
-    if not path.is_file():
+    if not path.exists():
         raise CalibrationSetError(f"calibration set {record.name!r}: {path} no longer exists")
-    sha256 = file_sha256(path)
+    try:
+        dataset = load_labelled(path, name=record.name)
+    except DatasetError as exc:
+        raise CalibrationSetError(f"calibration set {record.name!r}: {exc}") from exc
+    sha256 = dataset.sha256
     if sha256 != record.sha256:
         raise CalibrationSetError(
             f"calibration set {record.name!r} was frozen with sha256 {record.sha256[:12]} "
@@ -123,20 +130,17 @@ def load_set(record: CalibrationSetRecord) -> CalibrationSet:
             f"{sha256[:12]}. Frozen sets are never re-used changed: restore the file, or "
             "register the new one under a new name with `triage calibration add NAME PATH`."
         )
-    try:
-        dataset = load_labelled(path, name=record.name)
-    except DatasetError as exc:
-        raise CalibrationSetError(f"calibration set {record.name!r}: {exc}") from exc
     return CalibrationSet(record, dataset)
 
 
-def ensure_default(client: Any, default_path: Path) -> None:
-    """Register the project's calibration file as `default` in a store that has no default."""
-    if _find(client, DEFAULT_SET) is None:
-        register_set(client, DEFAULT_SET, default_path)
+def ensure_project_sets(client: Any, project_sets: Mapping[str, Path]) -> None:
+    """Register the project's calibration sets (name -> file or folder) a store lacks."""
+    for name, path in project_sets.items():
+        if _find(client, name) is None:
+            register_set(client, name, path)
 
 
-def load_sets(client: Any, default_path: Path) -> list[CalibrationSet]:
-    """Every registered set, registering `default_path` as `default` on first use."""
-    ensure_default(client, default_path)
+def load_sets(client: Any, project_sets: Mapping[str, Path]) -> list[CalibrationSet]:
+    """Every registered set, registering the project's sets on first use."""
+    ensure_project_sets(client, project_sets)
     return [load_set(record) for record in list_sets(client)]

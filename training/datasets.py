@@ -6,6 +6,7 @@ Loading checks every row and reports every bad one with its row number in a sing
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,20 @@ _CATEGORY_INDEX = {label: i for i, label in enumerate(HEAD_LABELS["category"])}
 _SEVERITY_INDEX = {label: i for i, label in enumerate(HEAD_LABELS["severity"])}
 
 
+# Rows this project wrote carry a writer batch as origin (`writer-t1`, ...); real rows carry
+# the corpus they came from (`cfpb`, `twcs`, ...). Figures are reported per origin group.
+AUTHORED = "authored"
+_AUTHORED_PREFIX = "writer-"
+
+
+def origin_group(origin: str) -> str:
+    """`authored` for rows this project wrote (or of unknown origin), else the corpus name."""
+    origin = origin.strip()
+    if not origin or origin.startswith(_AUTHORED_PREFIX) or origin == AUTHORED:
+        return AUTHORED
+    return origin
+
+
 @dataclass(frozen=True, slots=True)
 class LabelledItem:
     id: str
@@ -32,6 +47,7 @@ class LabelledItem:
     severity: Severity
     flags: frozenset[FlagFamily]
     hard_negative: bool
+    origin: str = AUTHORED  # the origin group (see `origin_group`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +76,11 @@ class LabelledDataset:
 
     def has_flag(self, family: FlagFamily) -> np.ndarray[Any, np.dtype[np.bool_]]:
         return np.array([family in r.flags for r in self.rows], dtype=bool)
+
+    @property
+    def origins(self) -> list[str]:
+        """The origin groups of the rows, in order of first appearance."""
+        return list(dict.fromkeys(row.origin for row in self.rows))
 
 
 def parse_flags(value: Any) -> frozenset[FlagFamily]:
@@ -150,11 +171,18 @@ def labelled_row(fields: dict[str, Any], number: int) -> LabelledItem:
     if problems:
         raise InvalidInputError("; ".join(problems))
     row_id = str(fields.get("id") or "").strip() or str(number)
-    return LabelledItem(row_id, item, category, severity, flags, bool(hard_negative))
+    origin = origin_group(str(fields.get("origin") or ""))
+    return LabelledItem(row_id, item, category, severity, flags, bool(hard_negative), origin)
+
+
+LABELLED_SUFFIXES = (".csv", ".jsonl", ".json")
 
 
 def load_labelled(path: Path, *, name: str | None = None) -> LabelledDataset:
-    """Load and validate a labelled file; raise DatasetError listing every bad row."""
+    """Load and validate a labelled file, or a folder of them (one file per source, as
+    licences require); raise DatasetError listing every bad row."""
+    if path.is_dir():
+        return _load_folder(path, name=name)
     if not path.is_file():
         raise DatasetError(str(path), ["file not found"])
     rows: list[LabelledItem] = []
@@ -190,3 +218,48 @@ def load_labelled(path: Path, *, name: str | None = None) -> LabelledDataset:
     if not rows:
         raise DatasetError(str(path), ["the file has no rows"])
     return LabelledDataset(name or path.stem, path, file_sha256(path), rows)
+
+
+def _load_folder(folder: Path, *, name: str | None) -> LabelledDataset:
+    files = sorted(p for p in folder.iterdir() if p.suffix in LABELLED_SUFFIXES and p.is_file())
+    if not files:
+        raise DatasetError(str(folder), [f"the folder has no {'/'.join(LABELLED_SUFFIXES)} files"])
+    folder_name = f"{folder.parent.name}-{folder.name}"
+    return combine([load_labelled(file) for file in files], name=name or folder_name, path=folder)
+
+
+def combine(
+    datasets: Sequence[LabelledDataset], *, name: str | None = None, path: Path | None = None
+) -> LabelledDataset:
+    """Several labelled files as one dataset; ids must stay unique across them.
+
+    The digest covers each file's name and SHA-256, so changing, adding or removing a file
+    changes it.
+    """
+    if len(datasets) == 1 and name is None and path is None:
+        return datasets[0]
+    first_file: dict[str, str] = {}
+    problems: list[str] = []
+    rows: list[LabelledItem] = []
+    for dataset in datasets:
+        for row in dataset.rows:
+            if row.id in first_file:
+                problems.append(f"id {row.id!r} of {dataset.path} is also in {first_file[row.id]}")
+                continue
+            first_file[row.id] = str(dataset.path)
+            rows.append(row)
+    if problems:
+        raise DatasetError(str(path or datasets[0].path), problems)
+    digest = hashlib.sha256(
+        "\n".join(f"{d.path.name}:{d.sha256}" for d in datasets).encode("utf-8")
+    ).hexdigest()
+    return LabelledDataset(
+        name or "+".join(d.name for d in datasets), path or datasets[0].path, digest, rows
+    )
+
+
+def load_many(paths: Sequence[Path]) -> LabelledDataset:
+    """Several labelled files or folders as one training set."""
+    if not paths:
+        raise DatasetError("training data", ["no labelled files given"])
+    return combine([load_labelled(path) for path in paths])

@@ -16,14 +16,18 @@ from model.calibration import (
     IntArray,
     brier_score,
     expected_calibration_error,
+    precision_lower_bound,
     reliability_bins,
 )
 from model.engine import Triager, TriageResult
 from model.labels import HEAD_LABELS, Decision, FlagFamily, Severity
-from training.datasets import LabelledDataset
+from model.scoring import HeadProbabilities
+from training.datasets import LabelledDataset, LabelledItem
 
-_RED = HEAD_LABELS["severity"].index(Severity.RED.value)
-_GREEN = HEAD_LABELS["severity"].index(Severity.GREEN.value)
+_CATEGORY = {label: i for i, label in enumerate(HEAD_LABELS["category"])}
+_SEVERITY = {label: i for i, label in enumerate(HEAD_LABELS["severity"])}
+_RED = _SEVERITY[Severity.RED.value]
+_GREEN = _SEVERITY[Severity.GREEN.value]
 
 
 def head_report(
@@ -72,13 +76,44 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 
 def evaluate(triager: Triager, dataset: LabelledDataset) -> dict[str, Any]:
-    """Every figure of the model alone, the rules alone and the combined decision."""
+    """Every figure of the model alone, the rules alone and the combined decision; with rows
+    of several origins (authored, each real source) the same figures per origin too."""
     if triager.scorer is None:
         raise ValueError("evaluation needs a model")
     items = dataset.items
-    targets = dataset.targets()
     results = triager.classify_many(items)
     probs = triager.scorer.predict_proba(items)
+    rows = np.arange(len(dataset))
+    report = {"dataset": asdict(dataset.digest) | {"path": str(dataset.path)}} | _figures(
+        dataset.rows, results, probs, rows
+    )
+    origins = dataset.origins
+    if len(origins) > 1:
+        of_row = np.array([row.origin for row in dataset.rows])
+        report["origins"] = {
+            origin: {"rows": int((of_row == origin).sum())}
+            | _figures(dataset.rows, results, probs, np.flatnonzero(of_row == origin))
+            for origin in sorted(origins)
+        }
+    return report
+
+
+def _figures(
+    all_rows: list[LabelledItem],
+    all_results: list[TriageResult],
+    all_probs: HeadProbabilities,
+    picked: IntArray,
+) -> dict[str, Any]:
+    """The model, rules and combined figures of the rows at `picked`."""
+    rows = [all_rows[i] for i in picked]
+    results = [all_results[i] for i in picked]
+    probs = HeadProbabilities(
+        category=all_probs.category[picked], severity=all_probs.severity[picked]
+    )
+    targets = {
+        "category": np.array([_CATEGORY[r.category.value] for r in rows], dtype=np.int64),
+        "severity": np.array([_SEVERITY[r.severity.value] for r in rows], dtype=np.int64),
+    }
     true_red = targets["severity"] == _RED
     true_green = targets["severity"] == _GREEN
 
@@ -91,27 +126,25 @@ def evaluate(triager: Triager, dataset: LabelledDataset) -> dict[str, Any]:
     model_red = probs.severity.argmax(axis=1) == _RED
     model["red_recall"] = _ratio(int((model_red & true_red).sum()), int(true_red.sum()))
     model["red_precision"] = _ratio(int((model_red & true_red).sum()), int(model_red.sum()))
-
     return {
-        "dataset": asdict(dataset.digest) | {"path": str(dataset.path)},
         "model": model,
-        "rules": _rules_report(dataset, results, true_red, true_green),
-        "combined": _combined_report(dataset, results, targets, true_red),
+        "rules": _rules_report(rows, results, true_red, true_green),
+        "combined": _combined_report(results, targets, true_red, true_green),
     }
 
 
 def _rules_report(
-    dataset: LabelledDataset,
+    rows: list[LabelledItem],
     results: list[TriageResult],
     true_red: np.ndarray[Any, Any],
     true_green: np.ndarray[Any, Any],
 ) -> dict[str, Any]:
-    fired = np.array([bool(r.red_flags) for r in results])
-    hard_negative = np.array([row.hard_negative for row in dataset.rows])
+    fired = np.array([bool(r.red_flags) for r in results], dtype=bool)
+    hard_negative = np.array([row.hard_negative for row in rows], dtype=bool)
     families: dict[str, Any] = {}
     for family in FlagFamily:
-        truth = dataset.has_flag(family)
-        hit = np.array([any(h.family is family for h in r.red_flags) for r in results])
+        truth = np.array([family in row.flags for row in rows], dtype=bool)
+        hit = np.array([any(h.family is family for h in r.red_flags) for r in results], dtype=bool)
         families[family.value] = {
             "support": int(truth.sum()),
             "fired": int(hit.sum()),
@@ -121,7 +154,7 @@ def _rules_report(
     return {
         "red_recall": _ratio(int((fired & true_red).sum()), int(true_red.sum())),
         "red_precision": _ratio(int((fired & true_red).sum()), int(fired.sum())),
-        "fire_rate": float(fired.mean()),
+        "fire_rate": float(fired.mean()) if len(fired) else 0.0,
         "green_fire_rate": _ratio(int((fired & true_green).sum()), int(true_green.sum())),
         "hard_negative_fire_rate": _ratio(
             int((fired & hard_negative).sum()), int(hard_negative.sum())
@@ -131,33 +164,35 @@ def _rules_report(
 
 
 def _combined_report(
-    dataset: LabelledDataset,
     results: list[TriageResult],
     targets: dict[str, IntArray],
     true_red: np.ndarray[Any, Any],
+    true_green: np.ndarray[Any, Any],
 ) -> dict[str, Any]:
-    severity_index = {label: i for i, label in enumerate(HEAD_LABELS["severity"])}
-    final = np.array([severity_index[r.severity.value] if r.severity else -1 for r in results])
+    final = np.array([_SEVERITY[r.severity.value] if r.severity else -1 for r in results])
     final_red = final == _RED
     decisions = {d.value: sum(r.decision is d for r in results) for d in Decision}
-    auto = np.array([r.decision is Decision.AUTO_APPLIED for r in results])
-    category_index = {label: i for i, label in enumerate(HEAD_LABELS["category"])}
+    auto = np.array([r.decision is Decision.AUTO_APPLIED for r in results], dtype=bool)
     predicted_category = np.array(
-        [category_index[r.category.value] if r.category else -1 for r in results]
+        [_CATEGORY[r.category.value] if r.category else -1 for r in results]
     )
+    right = {
+        "category": int((predicted_category[auto] == targets["category"][auto]).sum()),
+        "severity": int((final[auto] == targets["severity"][auto]).sum()),
+    }
+    n_auto = int(auto.sum())
     return {
         "severity": head_report(targets["severity"], final, HEAD_LABELS["severity"]),
         "red_recall": _ratio(int((final_red & true_red).sum()), int(true_red.sum())),
         "red_precision": _ratio(int((final_red & true_red).sum()), int(final_red.sum())),
+        # The price of red recall: green items a human is asked to treat as red.
+        "green_flagged_red": _ratio(int((final_red & true_green).sum()), int(true_green.sum())),
         "decisions": decisions,
-        "coverage": float(auto.mean()),
-        "auto_applied_precision": {
-            "category": _ratio(
-                int((predicted_category[auto] == targets["category"][auto]).sum()), int(auto.sum())
-            ),
-            "severity": _ratio(
-                int((final[auto] == targets["severity"][auto]).sum()), int(auto.sum())
-            ),
+        "coverage": float(auto.mean()) if len(auto) else 0.0,
+        "auto_applied_precision": {head: _ratio(k, n_auto) for head, k in right.items()},
+        # One-sided 95 % Clopper-Pearson lower bound: what the precision is at least.
+        "auto_applied_precision_lower": {
+            head: precision_lower_bound(k, n_auto) if n_auto else None for head, k in right.items()
         },
     }
 

@@ -14,7 +14,7 @@ from typing import Any
 from model.classifier import ClassifierConfig
 from model.errors import RegistryError
 from model.files import file_sha256
-from training.calibration_sets import CalibrationSet, load_sets, register_set
+from training.calibration_sets import PROJECT_SETS, CalibrationSet, load_sets, register_set
 from training.datasets import LabelledDataset
 from training.evaluate import evaluate
 from training.registry import CHAMPION, alias_version, aliases_by_version, all_versions, get_version
@@ -41,6 +41,7 @@ def _training_rows(dataset: LabelledDataset) -> list[dict[str, Any]]:
             "flags": ";".join(sorted(f.value for f in row.flags)),
             "source": row.item.source,
             "rating": row.item.rating,
+            "origin": row.origin,
         }
         for row in dataset.rows
     ]
@@ -78,23 +79,25 @@ def train_and_track(
 ) -> TrainingOutcome:
     """Train on `train_set`, calibrate on one registered set, measure on all, log, register.
 
-    The calibration map and thresholds are fitted on `calibration_path` (default: the
-    `default` set); a file not registered yet is registered under its file name first.
+    The calibration map and thresholds are fitted on `calibration_path` (default: the set
+    `settings.fit_set`, the real one); a file not registered yet is registered under its file
+    name first.
     """
-    sets = load_sets(client, settings.calibration_path)
-    fit_set_name = "default"
+    sets = load_sets(client, settings.calibration_sets)
+    fit_set_name = settings.fit_set
     if calibration_path is not None:
         fit_set_name = fit_set_name_for(client, calibration_path, sets)
-        sets = load_sets(client, settings.calibration_path)
+        sets = load_sets(client, settings.calibration_sets)
     for cal in sets:  # calibration sets never receive training rows
         check_disjoint(train_set, cal.dataset)
     fit_set = pick_fit_set(sets, fit_set_name)
-    config = ClassifierConfig.for_family(family)
+    config = ClassifierConfig.for_family(family, calibration=settings.calibration_method)
     trained = train_model(
         train=train_set,
         calibration=fit_set.dataset,
         config=config,
         target_precision=target_precision,
+        red_target_recall=settings.red_target_recall,
     )
     save_trained(trained, out)
     evaluations: dict[str, dict[str, Any]] = {}
@@ -106,6 +109,7 @@ def train_and_track(
     params = {
         **{f"config.{k}": v for k, v in config.to_dict().items()},
         "target_precision": target_precision,
+        "red_target_recall": settings.red_target_recall,
         "fit_calibration_set": fit_set.record.name,
         "training_rows": len(train_set),
         "training_sha256": train_set.sha256,
@@ -225,7 +229,8 @@ def resolve_runs(client: Any, refs: Sequence[str], latest: int = 3) -> list[RunC
 
 def set_names(columns: Sequence[RunColumn]) -> list[str]:
     names = {key.split("/", 1)[0] for column in columns for key in column.metrics}
-    return sorted(names, key=lambda n: (n != "default", n))
+    order = {name: i for i, name in enumerate(PROJECT_SETS)}
+    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
 
 def comparison_table(columns: Sequence[RunColumn], set_name: str) -> list[list[str]]:

@@ -19,10 +19,11 @@ from model.engine import Triager
 from model.errors import DatasetError
 from model.labels import HEAD_LABELS, HEADS
 from model.manifest import ModelManifest
-from model.policy import DEFAULT_TARGET_PRECISION, derive_thresholds
+from model.policy import DEFAULT_TARGET_PRECISION
 from model.rules import RULES_VERSION, RedFlagRules
 from training.datasets import LabelledDataset
 from training.evaluate import evaluate
+from training.policy_fit import DEFAULT_RED_RECALL, PolicyFit
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +57,11 @@ def train_model(
     calibration: LabelledDataset,
     config: ClassifierConfig | None = None,
     target_precision: float = DEFAULT_TARGET_PRECISION,
+    red_target_recall: float = DEFAULT_RED_RECALL,
     rules: RedFlagRules | None = None,
 ) -> TrainedModel:
-    """Fit on `train`; fit thresholds and report figures on `calibration`."""
+    """Fit on `train`; fit the calibration maps and thresholds and report figures on
+    `calibration`, with an out-of-fold estimate of what the fitted policy achieves."""
     check_disjoint(train, calibration)
     config = config or ClassifierConfig()
     rules = rules or RedFlagRules()
@@ -69,19 +72,34 @@ def train_model(
     fired = np.array(
         [bool(hits) for hits in rules.find_many(r.item.text for r in calibration.rows)]
     )
-    thresholds = derive_thresholds(
-        category_probs=cal_probs.category,
-        severity_probs=cal_probs.severity,
+    # Probabilities of each row from a calibration map fitted without it: what new items see.
+    honest = {
+        head: cross_fitted_probabilities(
+            cal_logits[head], cal_targets[head], fit=classifier.calibration_fitter()
+        )
+        for head in HEADS
+    }
+    policy_fit = PolicyFit(
+        target_precision=target_precision,
+        red_target_recall=red_target_recall,
         category_true=cal_targets["category"],
         severity_true=cal_targets["severity"],
         rule_fired=fired,
-        target_precision=target_precision,
     )
+    red_threshold = policy_fit.red_threshold(honest["severity"])
+    thresholds = policy_fit.thresholds(cal_probs.category, cal_probs.severity, red_threshold)
 
     created = datetime.now(UTC)
     fingerprint = hashlib.sha256(
         json.dumps(
-            [train.sha256, calibration.sha256, config.to_dict(), RULES_VERSION, target_precision],
+            [
+                train.sha256,
+                calibration.sha256,
+                config.to_dict(),
+                RULES_VERSION,
+                target_precision,
+                red_target_recall,
+            ],
             sort_keys=True,
         ).encode()
     ).hexdigest()
@@ -101,10 +119,10 @@ def train_model(
     evaluation = evaluate(triager, calibration)
     for head in HEADS:
         # Calibration was fitted on this set: also report ECE with it fitted on other folds.
-        honest = cross_fitted_probabilities(cal_logits[head], cal_targets[head])
         evaluation["model"][head]["ece_cross_fitted"] = expected_calibration_error(
-            honest, cal_targets[head]
+            honest[head], cal_targets[head]
         )
+    evaluation["out_of_fold"] = policy_fit.out_of_fold(honest["category"], honest["severity"])
     manifest = ModelManifest.from_dict(manifest.to_dict() | {"evaluation": _summary(evaluation)})
     triager.manifest = manifest
     return TrainedModel(triager, classifier, manifest, evaluation)
@@ -129,4 +147,6 @@ def _summary(evaluation: dict[str, Any]) -> dict[str, Any]:
         "rules_red_recall": rules["red_recall"],
         "rules_green_fire_rate": rules["green_fire_rate"],
         "coverage": combined["coverage"],
+        "green_flagged_red": combined["green_flagged_red"],
+        "out_of_fold": evaluation.get("out_of_fold"),
     }

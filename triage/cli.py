@@ -59,14 +59,18 @@ FamilyOption = Annotated[
 @app.command()
 def train(
     data: Annotated[
-        Path | None, typer.Option(help="Labelled training file (default data/train.csv).")
+        list[Path] | None,
+        typer.Option(
+            help="Labelled training file or folder; repeat for several (default: "
+            "data/train.csv, data/registers.csv and the folder data/real/train)."
+        ),
     ] = None,
     calibration: Annotated[
         Path | None,
         typer.Option(
-            help="Calibration file the probabilities and thresholds are fitted on (default: the "
-            "registered set 'default', data/calibration.csv). A new file is registered under "
-            "its file name."
+            help="Calibration file or folder the probabilities and thresholds are fitted on "
+            "(default: the registered set TRIAGE_FIT_CALIBRATION_SET, i.e. 'real', the folder "
+            "data/real/calibration). A new one is registered under its name."
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the model.")] = None,
@@ -83,7 +87,7 @@ def train(
 ) -> None:
     """Train, measure on every calibration set, log an MLflow run and register a new version."""
     from model.artifact import read_artifact
-    from training.datasets import load_labelled
+    from training.datasets import load_many
 
     settings = get_settings()
     out_path = out or settings.model_path
@@ -95,7 +99,7 @@ def train(
         else:
             _echo_err(f"model {manifest.model_version} already at {out_path}; not retraining")
             return
-    train_set = load_labelled(data or settings.train_path)
+    train_set = load_many(data or settings.train_paths)
     _train_tracked(
         train_set,
         calibration=calibration,
@@ -285,25 +289,36 @@ def _flush(
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Option(help="Labelled file to evaluate on.")],
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Labelled file or folder to evaluate on; repeat for several (default: every "
+            "registered calibration set)."
+        ),
+    ] = None,
     model: ModelOption = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the full report as JSON.")
     ] = False,
 ) -> None:
-    """Evaluate a model on a labelled file: the model alone, the rules alone, and both."""
+    """Evaluate a model: the model alone, the rules alone and both, per set and per origin."""
+    from training.calibration_sets import load_sets
     from training.datasets import load_labelled
     from training.evaluate import evaluate as run_evaluation
     from training.evaluate import format_evaluation
 
     triager = _triager(model)
-    dataset = load_labelled(data)
-    report = run_evaluation(triager, dataset)
-    if json_output:
-        typer.echo(json.dumps(report, indent=2))
+    if data:
+        datasets = [load_labelled(path) for path in data]
     else:
-        target = triager.thresholds.target_precision if triager.thresholds else None
-        typer.echo(format_evaluation(report, target_precision=target))
+        sets = load_sets(_client(), get_settings().calibration_sets)
+        datasets = [cal.dataset for cal in sets]
+    reports = {dataset.name: run_evaluation(triager, dataset) for dataset in datasets}
+    if json_output:
+        typer.echo(json.dumps(reports, indent=2))
+        return
+    target = triager.thresholds.target_precision if triager.thresholds else None
+    typer.echo("\n\n".join(format_evaluation(r, target_precision=target) for r in reports.values()))
 
 
 @app.command("fetch-embeddings")
@@ -336,7 +351,8 @@ def retrain(
         ),
     ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="Base training file (default data/train.csv).")
+        list[Path] | None,
+        typer.Option(help="Base training file or folder; repeat for several (default as train)."),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Where to save the model.")] = None,
     family: FamilyOption = None,
@@ -359,14 +375,14 @@ def retrain(
     a cross-validated model confidently disagrees with are listed for a reviewer to check.
     Promotion stays a separate, gated step (`triage promote`).
     """
-    from training.calibration_sets import DEFAULT_SET, load_sets
+    from training.calibration_sets import load_sets
     from training.corrections import find_suspect_corrections, merge_corrections, write_suspects
-    from training.datasets import load_labelled
+    from training.datasets import load_labelled, load_many
     from training.registry import actor_name, set_challenger
 
     settings = get_settings()
     client = _client()
-    base = load_labelled(data or settings.train_path)
+    base = load_many(data or settings.train_paths)
     if corrections is None:
         corrections = settings.mlflow_dir.parent / "corrections.csv"
         count = _export_corrections(corrections)
@@ -374,18 +390,18 @@ def retrain(
         if count == 0:
             raise InvalidInputError("the service database holds no reviewed items yet")
     fixes = load_labelled(corrections, name="corrections")
-    sets = load_sets(client, settings.calibration_path)
+    sets = load_sets(client, settings.calibration_sets)
     merged, report = merge_corrections(base, fixes, [cal.dataset for cal in sets])
     typer.echo(report.summary())
     if report.dropped_for_calibration:
         dropped = ", ".join(report.dropped_for_calibration)
         typer.echo(f"  not used (text is in a calibration set): {dropped}")
-    default_set = next(cal for cal in sets if cal.record.name == DEFAULT_SET)
+    fit_set = next(cal for cal in sets if cal.record.name == settings.fit_set)
     _echo_err(f"checking {len(report.correction_ids)} corrections for likely label errors...")
     suspects = find_suspect_corrections(
         merged,
         report.correction_ids,
-        default_set.dataset,
+        fit_set.dataset,
         folds=folds,
         min_confidence=min_confidence,
     )
@@ -442,13 +458,15 @@ def _client() -> Any:
 @calibration_app.command("add")
 def calibration_add(
     name: Annotated[str, typer.Argument(help="Name of the set (lower case, digits, - and _).")],
-    path: Annotated[Path, typer.Argument(help="Labelled CSV or JSON Lines file.")],
+    path: Annotated[
+        Path, typer.Argument(help="Labelled CSV or JSON Lines file, or a folder of them.")
+    ],
 ) -> None:
-    """Register and freeze a labelled file as a calibration set."""
-    from training.calibration_sets import ensure_default, register_set
+    """Register and freeze a labelled file (or folder) as a calibration set."""
+    from training.calibration_sets import ensure_project_sets, register_set
 
     client = _client()
-    ensure_default(client, get_settings().calibration_path)  # the default set comes first
+    ensure_project_sets(client, get_settings().calibration_sets)  # the project's sets first
     record = register_set(client, name, path)
     typer.echo(f"calibration set {record.name!r}: {record.rows} rows, sha256 {record.sha256[:12]}")
 
@@ -456,10 +474,10 @@ def calibration_add(
 @calibration_app.command("list")
 def calibration_list() -> None:
     """List the registered calibration sets."""
-    from training.calibration_sets import ensure_default, list_sets
+    from training.calibration_sets import ensure_project_sets, list_sets
 
     client = _client()
-    ensure_default(client, get_settings().calibration_path)
+    ensure_project_sets(client, get_settings().calibration_sets)
     for record in list_sets(client):
         typer.echo(
             f"{record.name:<16}{record.rows:>6} rows  sha256 {record.sha256[:12]}  "
@@ -493,7 +511,7 @@ def promote(
     outcome = promote_version(
         client,
         version=version,
-        sets=load_sets(client, settings.calibration_path),
+        sets=load_sets(client, settings.calibration_sets),
         cache_dir=settings.mlflow_dir / "cache",
         f1_margin=settings.promotion_f1_margin,
         max_ece=settings.promotion_max_ece,

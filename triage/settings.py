@@ -33,10 +33,30 @@ class Settings(BaseSettings):
         le=1.0,
         description="Precision that auto-applied labels must reach on the calibration set.",
     )
+    red_target_recall: float = Field(
+        default=0.98,
+        gt=0.0,
+        le=1.0,
+        description="Red recall (rules and model) the P(red) threshold is chosen for, on the "
+        "calibration set the thresholds are fitted on.",
+    )
     max_text_chars: int = Field(default=20_000, gt=0, description="Longest accepted text.")
     model_family: str = Field(
         default="tfidf_logreg",
         description="Model family `triage train` fits: tfidf_logreg, tfidf_svm or tfidf_minilm.",
+    )
+    fit_calibration_set: str | None = Field(
+        default=None,
+        description="Registered calibration set the calibration map and the thresholds are "
+        "fitted on; default `real` (the real-feedback set) when the data has it, else `authored`.",
+    )
+    calibration_method: str = Field(
+        default="temperature",
+        pattern="^(temperature|auto)$",
+        description="How `triage train` maps scores to probabilities on the fit set: "
+        "`temperature` (one per head; keeps the model's top labels, right when the fit set's "
+        "class mix differs from the training data's, as real feedback does) or `auto` (vector "
+        "scaling when it predicts held-out rows better).",
     )
     mlflow_dir: Path = Field(
         default=PROJECT_ROOT / "var" / "mlflow",
@@ -149,12 +169,31 @@ class Settings(BaseSettings):
     )
 
     @property
-    def train_path(self) -> Path:
-        return self.data_dir / "train.csv"
+    def train_paths(self) -> list[Path]:
+        """The training data: authored rows, then real rows (a folder, one file per source).
+        Parts missing from `data_dir` are left out, so a folder of just `train.csv` works."""
+        parts = [
+            self.data_dir / "train.csv",
+            self.data_dir / "registers.csv",
+            self.data_dir / "real" / "train",
+        ]
+        return [path for path in parts if path.exists()]
 
     @property
-    def calibration_path(self) -> Path:
-        return self.data_dir / "calibration.csv"
+    def calibration_sets(self) -> dict[str, Path]:
+        """The project's calibration sets, registered on first use: authored and real."""
+        parts = {
+            "authored": self.data_dir / "calibration.csv",
+            "real": self.data_dir / "real" / "calibration",
+        }
+        return {name: path for name, path in parts.items() if path.exists()}
+
+    @property
+    def fit_set(self) -> str:
+        """The calibration set probabilities and thresholds are fitted on."""
+        if self.fit_calibration_set:
+            return self.fit_calibration_set
+        return "real" if "real" in self.calibration_sets else "authored"
 
 
 @lru_cache(maxsize=1)

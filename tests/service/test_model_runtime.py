@@ -21,7 +21,7 @@ from model.records import FeedbackItem
 from service.app import create_app
 from service.model_holder import ModelHolder, champion_version
 from training.calibration_sets import load_sets
-from training.datasets import LabelledDataset, load_labelled
+from training.datasets import LabelledDataset, load_many
 from training.lifecycle import train_and_track
 from training.registry import promote
 from training.tracking import connect
@@ -77,7 +77,7 @@ def store(
         outcome = train_and_track(
             client=client,
             settings=settings,
-            train_set=load_labelled(settings.train_path),
+            train_set=load_many(settings.train_paths),
             out=folder / "svm.joblib",
             family="tfidf_svm",
             target_precision=0.95,
@@ -85,7 +85,7 @@ def store(
         promoted = promote(
             client,
             version=None,
-            sets=load_sets(client, settings.calibration_path),
+            sets=load_sets(client, settings.calibration_sets),
             cache_dir=settings.mlflow_dir / "cache",
             f1_margin=settings.promotion_f1_margin,
             max_ece=settings.promotion_max_ece,
