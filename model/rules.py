@@ -43,8 +43,9 @@ from spacy.tokens import Doc
 
 from model.files import write_atomically
 from model.labels import FlagFamily
+from model.rules_base import FamilyRules
 
-RULES_VERSION = "red_flags.v1"
+RULES_VERSION = "red_flags.v2"
 
 # Up to this many arbitrary tokens may stand where a phrase says "*".
 _GAP = "{0,3}"
@@ -53,27 +54,20 @@ _HYPHENS = ["-", "–", "—"]
 
 @dataclass(frozen=True, slots=True)
 class RedFlagHit:
-    """One rule firing on one span of the text (character offsets, end exclusive)."""
+    """One rule firing on one span of the text (character offsets, end exclusive), and the
+    language of the phrase that fired (ISO 639-1)."""
 
     family: FlagFamily
     rule: str
     text: str
     start: int
     end: int
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["family"] = self.family.value
         return data
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyRules:
-    """The rules of one family: rule id -> phrases, and phrases that veto overlapping hits."""
-
-    family: FlagFamily
-    rules: dict[str, list[str]]
-    exceptions: list[str]
 
 
 # --------------------------------------------------------------------------- families
@@ -1400,6 +1394,16 @@ def pattern_safety() -> FamilyRules:
 
 FAMILY_PATTERNS = (pattern_legal, pattern_security, pattern_fraud, pattern_safety)
 
+
+def default_families() -> list[FamilyRules]:
+    """Every built-in family: the English tables here and in `model.rules_english`, and the
+    other languages' in `model.rules_multilingual`."""
+    from model.rules_english import english_families
+    from model.rules_multilingual import multilingual_families
+
+    return [make() for make in FAMILY_PATTERNS] + english_families() + multilingual_families()
+
+
 # --------------------------------------------------------------------------- phrase language
 
 
@@ -2022,10 +2026,11 @@ class RedFlagRules:
     ) -> None:
         self.nlp = build_nlp()
         self._analyzed_words: dict[str, list[tuple[str, str]]] = {}
-        self.families = tuple(families or (make() for make in FAMILY_PATTERNS))
+        self.families = tuple(families or default_families())
         # Patterns are compiled into tries of steps over the token columns LEMMA, LOWER, ORTH
         # (0, 1, 2), one trie per first step, so patterns that share a beginning test it once.
-        self._keys: list[tuple[FlagFamily, str | None]] = []
+        # A key is (family, rule id or None for an exception, language).
+        self._keys: list[tuple[FlagFamily, str | None, str]] = []
         tries: dict[_CompiledStep, _Node] = {}
         rule_patterns: list[list[dict[str, Any]]] = []  # exceptions only veto, never hit
         for family_rules in self.families:
@@ -2033,7 +2038,10 @@ class RedFlagRules:
             named.append((None, family_rules.exceptions))
             for rule, phrases in named:
                 key = len(self._keys)
-                self._keys.append((family_rules.family, rule))
+                language = family_rules.language
+                if rule is not None and language != "en":
+                    rule = f"{language}.{rule}"
+                self._keys.append((family_rules.family, rule, language))
                 for phrase in phrases:
                     for pattern in compile_phrase(phrase, self._analyze):
                         first, *rest = _compile(pattern)
@@ -2112,38 +2120,66 @@ class RedFlagRules:
         return found
 
     def find_in_doc(self, doc: Doc) -> list[RedFlagHit]:
-        hits: dict[FlagFamily, list[tuple[int, int, str]]] = {}
+        hits: dict[FlagFamily, list[tuple[int, int, str, str]]] = {}
         vetoes: dict[FlagFamily, list[tuple[int, int]]] = {}
         for key, start, end in self._matches(doc):
-            family, rule = self._keys[key]
+            family, rule, language = self._keys[key]
             if rule is None:
                 vetoes.setdefault(family, []).append((start, end))
             else:
-                hits.setdefault(family, []).append((start, end, rule))
+                hits.setdefault(family, []).append((start, end, rule, language))
+        rank = _language_rank(doc, hits.values())
         found: list[RedFlagHit] = []
         for family, spans in hits.items():
             blocked = vetoes.get(family, [])
-            kept: list[tuple[int, int, str]] = []
-            # Longest first, so a phrase ("class action lawsuit") wins over its parts.
-            for start, end, rule in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+            kept: list[tuple[int, int, str, str]] = []
+            # Longest first, so a phrase ("class action lawsuit") wins over its parts; of equal
+            # spans ("fraude" in French, Spanish ...) the text's likelier language wins.
+            for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0], rank(s[3]))):
+                start, end = span[0], span[1]
                 if any(start < v_end and v_start < end for v_start, v_end in blocked):
                     continue
-                if any(start < k_end and k_start < end for k_start, k_end, _ in kept):
+                if any(start < k[1] and k[0] < end for k in kept):
                     continue
-                kept.append((start, end, rule))
-            for start, end, rule in kept:
-                span = doc[start:end]
+                kept.append(span)
+            for start, end, rule, language in kept:
+                matched = doc[start:end]
                 found.append(
                     RedFlagHit(
                         family=family,
                         rule=f"{family.value}.{rule}",
-                        text=span.text,
-                        start=span.start_char,
-                        end=span.end_char,
+                        text=matched.text,
+                        start=matched.start_char,
+                        end=matched.end_char,
+                        language=language,
                     )
                 )
         found.sort(key=lambda hit: (hit.start, hit.family.value))
         return found
+
+
+def _language_rank(
+    doc: Doc, spans: Iterable[list[tuple[int, int, str, str]]]
+) -> Callable[[str], tuple[int, bool]]:
+    """Orders languages for ties between equal spans: by how many of the text's words are
+    that language's common words (English first among equals). Counted only when hits of
+    several languages compete."""
+    spans = list(spans)
+    languages = {span[3] for family_spans in spans for span in family_spans}
+    if len(languages) < 2:
+        return lambda language: (0, language != "en")
+    from model.rules_multilingual import COMMON_WORDS
+
+    counts = Counter(
+        language
+        for token in doc
+        for language, words in COMMON_WORDS.items()
+        if language in languages and token.lower_ in words
+    )
+    # A language's phrases matching elsewhere in the text count too.
+    places = {(s[0], s[1], s[3]) for family_spans in spans for s in family_spans}
+    counts.update(language for _, _, language in places)
+    return lambda language: (-counts[language], language != "en")
 
 
 # --------------------------------------------------------------------------- compiled cache
@@ -2152,9 +2188,11 @@ _log = logging.getLogger(__name__)
 
 
 def _cache_key() -> str:
-    """What the compiled rules depend on: this module's source (phrases, compiler), spaCy and
+    """What the compiled rules depend on: the rule modules' sources (phrases, compiler), spaCy and
     its lookup tables (tokens, lemmas) and the Python that pickled them."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256()
+    for module in ("rules", "rules_base", "rules_english", "rules_multilingual"):
+        digest.update(Path(__file__).with_name(f"{module}.py").read_bytes())
     for name in ("spacy", "spacy-lookups-data"):
         try:
             digest.update(f"{name}={metadata.version(name)};".encode())

@@ -88,6 +88,7 @@ def test_hit_reports_rule_and_exact_span(rules: RedFlagRules) -> None:
         "text": "SUING",
         "start": text.index("SUING"),
         "end": text.index("SUING") + len("SUING"),
+        "language": "en",
     }
 
 
