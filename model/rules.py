@@ -331,7 +331,13 @@ def pattern_security() -> FamilyRules:
             ],
             "data_leak": [
                 "leak|leaks|leaked|leaking|leakage",
-                "expose|exposed|exposing|exposure",
+                "(expose|exposed|exposing|exposure) * (data|details|information|info|credentials"
+                "|password|passwords|records|keys|key|files|pii|account|accounts|customers|emails"
+                "|database|server|servers|tokens|addresses|exports|pricing|customers)",
+                "(is|are|was|were|been|being|already|now|left|sitting|it|them) exposed",
+                "(data|details|information|info|credentials|password|passwords|records|keys"
+                "|files|pii|account|accounts|emails|database|server|tokens) * (expose|exposed"
+                "|exposing|exposure)",
                 "(publicly|public|openly) (readable|visible|accessible|available|open|viewable"
                 "|downloadable|searchable|indexed|exposed|listed|shared)",
                 "public (link|links|url|urls|bucket|buckets|folder|folders)",
@@ -341,7 +347,7 @@ def pattern_security() -> FamilyRules:
                 "search engines * (index|indexed|indexing|find|found|show|showing)",
                 "(visible|accessible|readable|viewable|available|open|shown|showing|displayed"
                 "|displaying|searchable|downloadable|exposed) * (to|by|for) * (anyone|anybody"
-                "|everyone|everybody|the public|strangers|other|others|another|every|all|outsiders"
+                "|everyone|everybody|the public|strangers|other|others|another|every|outsiders"
                 "|third parties|the internet|the world|search engines)",
                 f"(anyone|anybody|everyone|everybody|strangers|outsiders|any user) * (can|could"
                 f"|with|able) * (see|read|view|open|download|access|get|guess|reach) * "
@@ -429,8 +435,8 @@ def pattern_security() -> FamilyRules:
                 "|authentication|login|security|sso|password|two-factor|verification)",
                 "(2fa|mfa|sso|two-factor|otp) * (bypass|bypassed|broken|disabled|auto-approved"
                 "|approved|intercepted|reset)",
-                "(was not|wasn't|were not|weren't|not|isn't|is not) (me|us|any of us|one of us"
-                "|mine|ours)",
+                "(was not|wasn't|were not|weren't) (me|us|any of us|one of us|mine|ours)",
+                "(isn't|is not|aren't|are not) (mine|ours)",
                 "(nobody|no one|noone|none of us) (here|on our side|on our end|in our team|else)?"
                 " (=added|made|authorized|authorised|approved|changed|created|sent|requested"
                 "|installed|granted|enabled|initiated|did that|did this|set up|logged|moved"
@@ -438,7 +444,7 @@ def pattern_security() -> FamilyRules:
                 "none of our (admins|staff|team|people|users|directors|employees) (=added|made"
                 "|authorized|authorised|approved|changed|created|sent|requested|installed|granted"
                 "|enabled|initiated|logged|applied|ordered)",
-                "(do not|don't|did not|didn't|cannot|can't|not) (recognise|recognize|know|own|have)"
+                "(do not|don't|did not|didn't|cannot|can't|not) (recognise|recognize|know|own)"
                 " * (address|device|devices|login|logins|ip|app|user|admin|account|session|domain"
                 "|location|phone|number|email|sender|server|employee|employees|worker|workers)",
                 "(login|logins|logged|sign|signed|session|sessions|access|accessed|signin"
@@ -742,7 +748,7 @@ def pattern_fraud() -> FamilyRules:
                 "(refunds|payments|payouts|transfers|charges) (we|i) (never|didn't|did not)"
                 " (issued|issue|made|make|sent|send|approved|authorised|authorized)",
                 "(bribe|bribes|bribery|kickback|kickbacks|backhander|backhanders|consultancy"
-                " fee|personal fee|sweetener|sweeteners)",
+                " fee|personal fee)",
                 "(gift cards|gift card|itunes cards|crypto|bitcoin|western union) * (pay|paid"
                 "|settle|settling|payment|balance)",
                 "(pay|paid|settle|settling|payment|balance) * (gift cards|gift card|itunes cards"
@@ -1045,7 +1051,14 @@ def pattern_safety() -> FamilyRules:
                 "(be|wait|waiting|standing|camp|camping|parked|turn up|show up|sit|sitting)"
                 " * outside (your|the|his|her|their) (office|offices|depot|warehouse|home"
                 "|house|door|gate|premises|building|reception|site|yard|car park)",
-                "(stretcher|body bag|wheelchair|hospital bed|in a box|in an ambulance)",
+                "(stretcher|body bag|wheelchair|hospital bed|in an ambulance)",
+                "(end|ends|ending|ended|wind|winds|be|up) in a box",
+                "(brick|bricks|rock|rocks) * (through|at|into)",
+                "(come|coming|will|'ll|'d|would|gonna) (and)? find (you|him|her|them|your)",
+                "(find|finding) (your|the) (driver|drivers|rep|manager|owner)",
+                "teach * (a lesson|lesson)",
+                "(picking|pick|pick up) * (teeth|tooth)",
+                "(tires|tyres|windows|trucks|vans|cars) * (slashed|smashed|torched|burned|burnt)",
                 "(won't|will not|wont|not|never) * * in one piece",
                 "(send|sending|bring|bringing) * (lads|boys|guys|mates|friends|heavies|muscle"
                 "|the boys) (round|around|over|to|after|down)",
@@ -1059,7 +1072,9 @@ def pattern_safety() -> FamilyRules:
                 "|watch your back|lock the doors|stay inside|stay home|stay away|not be there)",
                 "make an example of",
                 "(coming|come|comes|came) (for|after) (you|him|her|them|your|his|her)",
-                "(her|his|your|their|my) (face|teeth|head|skull|legs|kneecaps)",
+                "(her|his|your|their|my) (skull|kneecaps)",
+                "(smash|break|punch|kick|bash|rearrange|slap|hit) * (her|his|your|their|my)"
+                " (face|teeth|head|legs)",
                 "(stabbed|stab|beat up|beaten up|shot|attacked|assaulted|punched|hit|killed"
                 "|kicked|shoved|slapped|threatened) (a|an|the|one of|two of|our|your|my) * "
                 "(customer|customers|worker|workers|driver|drivers|employee|employees|colleague"
@@ -1082,7 +1097,7 @@ def pattern_safety() -> FamilyRules:
                 "|'d|swear|promise|plan|planning|coming|ready|threatened|about|could|might"
                 "|should) (to)? (hurt|kill|shoot|stab|beat|punch|harm|attack|murder|strangle"
                 "|smash|burn|torch|bomb|injure|maim|choke|batter|bash|slap|assault|knife|kick"
-                "|thump|deck|break|hit|smack|hunt|end|teach|wait|get)",
+                "|thump|deck|break|hit|smack|hunt)",
                 "(will|'ll|gonna|going|want|wanna|would|'d|swear|promise|plan|planning|coming"
                 "|ready|threatened|about) (to)? (beat up|run over|shoot up|blow up|hunt down"
                 "|find you|find him|find her|find them|find your|come for|come after|come round"
@@ -1097,7 +1112,6 @@ def pattern_safety() -> FamilyRules:
                 "|driver|ceo|manager|his|her|their|the) * (live|lives|living|work|works|sleep"
                 "|sleeps|park|parks|leave|leaves|finish|finishes|go|goes|kids|school|office)",
                 "(find|found|get|got|have|has) * (home|house|personal) (address|addresses)",
-                "(find|finding) (you|him|her|them|your driver|the driver)",
                 "when i find (you|him|her|them)",
                 "pay * (you|him|her|them|your|the|that|me|us) * (a|an)? * (visit|personal"
                 " visit|little visit)",
@@ -1107,8 +1121,8 @@ def pattern_safety() -> FamilyRules:
                 "(in|into|to) (hospital|the hospital|an ambulance|a body bag|a coffin|the ground"
                 "|a wheelchair)",
                 "(=gun|guns|gunpoint|rifle|rifles|shotgun|shotguns|pistol|pistols|firearm"
-                "|firearms|weapon|weapons|knife|knives|machete|ammo|baseball bat|crowbar|acid"
-                "|petrol|gasoline|brick|bricks|hammer|tire iron)",
+                "|firearms|weapon|weapons|knife|knives|machete|ammo|baseball bat|crowbar"
+                "|petrol|gasoline|hammer|tire iron)",
                 "violence|violent|violently|aggressive|aggression|assault|assaulted|threatening"
                 "|intimidate|intimidated|intimidating|intimidation|menacing|menaced",
                 "(blood|bloodbath|bloody mess)",
@@ -1211,7 +1225,7 @@ def pattern_safety() -> FamilyRules:
                 "(burn|burned|burning|burnt|torch|torched|torching|blow|blew|blowing|bomb|bombed"
                 "|bombing|smash|smashed|smashing|trash|trashed|vandalise|vandalize|vandalised"
                 "|vandalized|destroy|destroyed|wreck|wrecked|firebomb|set fire|set on fire"
-                "|sabotage|sabotaged|slash|slashed) * (down|up|your|the|their|every|all"
+                "|sabotage|sabotaged|slash|slashed) * (down|up"
                 "|office|offices|depot|warehouse|warehouses|store|shop|building|buildings|truck"
                 "|trucks|van|vans|car|cars|factory|plant|site|hq|headquarters|premises|servers"
                 "|place|fleet|windows|window|stock|everything|tyres|tires|lorry|lorries)",
@@ -1241,10 +1255,14 @@ def pattern_safety() -> FamilyRules:
                 "=threaten|threatened|threatening|threat|threats|threatens",
                 "(held|hold|holding) * at (gunpoint|knifepoint)",
                 "(gunpoint|knifepoint)",
-                "(be|get|getting|got|was|were) (ready|warned)",
+                "(you|you'd|you'll|they|they'd|better) (better)? (be|get) ready",
+                "=Be|be (=ready|warned) (.|!)",
+                "(tomorrow|tonight|visit|coming) * (be|get) (ready|warned)",
                 "(you've|you have|consider yourself|consider yourselves) been warned",
                 "(bring|brings) security",
-                "(see|watch) what happens",
+                "watch what happens",
+                "(ignore|ignoring|ignored) * see what happens",
+                "see what happens to (your|that|the|his|her|their)",
                 "(won't|will not|wont) like what happens",
             ],
         },
