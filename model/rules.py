@@ -43,8 +43,9 @@ from spacy.tokens import Doc
 
 from model.files import write_atomically
 from model.labels import FlagFamily
+from model.rules_base import FamilyRules
 
-RULES_VERSION = "red_flags.v1"
+RULES_VERSION = "red_flags.v2"
 
 # Up to this many arbitrary tokens may stand where a phrase says "*".
 _GAP = "{0,3}"
@@ -53,27 +54,20 @@ _HYPHENS = ["-", "–", "—"]
 
 @dataclass(frozen=True, slots=True)
 class RedFlagHit:
-    """One rule firing on one span of the text (character offsets, end exclusive)."""
+    """One rule firing on one span of the text (character offsets, end exclusive), and the
+    language of the phrase that fired (ISO 639-1)."""
 
     family: FlagFamily
     rule: str
     text: str
     start: int
     end: int
+    language: str = "en"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["family"] = self.family.value
         return data
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyRules:
-    """The rules of one family: rule id -> phrases, and phrases that veto overlapping hits."""
-
-    family: FlagFamily
-    rules: dict[str, list[str]]
-    exceptions: list[str]
 
 
 # --------------------------------------------------------------------------- families
@@ -337,7 +331,13 @@ def pattern_security() -> FamilyRules:
             ],
             "data_leak": [
                 "leak|leaks|leaked|leaking|leakage",
-                "expose|exposed|exposing|exposure",
+                "(expose|exposed|exposing|exposure) * (data|details|information|info|credentials"
+                "|password|passwords|records|keys|key|files|pii|account|accounts|customers|emails"
+                "|database|server|servers|tokens|addresses|exports|pricing|customers)",
+                "(is|are|was|were|been|being|already|now|left|sitting|it|them) exposed",
+                "(data|details|information|info|credentials|password|passwords|records|keys"
+                "|files|pii|account|accounts|emails|database|server|tokens) * (expose|exposed"
+                "|exposing|exposure)",
                 "(publicly|public|openly) (readable|visible|accessible|available|open|viewable"
                 "|downloadable|searchable|indexed|exposed|listed|shared)",
                 "public (link|links|url|urls|bucket|buckets|folder|folders)",
@@ -347,7 +347,7 @@ def pattern_security() -> FamilyRules:
                 "search engines * (index|indexed|indexing|find|found|show|showing)",
                 "(visible|accessible|readable|viewable|available|open|shown|showing|displayed"
                 "|displaying|searchable|downloadable|exposed) * (to|by|for) * (anyone|anybody"
-                "|everyone|everybody|the public|strangers|other|others|another|every|all|outsiders"
+                "|everyone|everybody|the public|strangers|other|others|another|every|outsiders"
                 "|third parties|the internet|the world|search engines)",
                 f"(anyone|anybody|everyone|everybody|strangers|outsiders|any user) * (can|could"
                 f"|with|able) * (see|read|view|open|download|access|get|guess|reach) * "
@@ -435,8 +435,8 @@ def pattern_security() -> FamilyRules:
                 "|authentication|login|security|sso|password|two-factor|verification)",
                 "(2fa|mfa|sso|two-factor|otp) * (bypass|bypassed|broken|disabled|auto-approved"
                 "|approved|intercepted|reset)",
-                "(was not|wasn't|were not|weren't|not|isn't|is not) (me|us|any of us|one of us"
-                "|mine|ours)",
+                "(was not|wasn't|were not|weren't) (me|us|any of us|one of us|mine|ours)",
+                "(isn't|is not|aren't|are not) (mine|ours)",
                 "(nobody|no one|noone|none of us) (here|on our side|on our end|in our team|else)?"
                 " (=added|made|authorized|authorised|approved|changed|created|sent|requested"
                 "|installed|granted|enabled|initiated|did that|did this|set up|logged|moved"
@@ -444,7 +444,7 @@ def pattern_security() -> FamilyRules:
                 "none of our (admins|staff|team|people|users|directors|employees) (=added|made"
                 "|authorized|authorised|approved|changed|created|sent|requested|installed|granted"
                 "|enabled|initiated|logged|applied|ordered)",
-                "(do not|don't|did not|didn't|cannot|can't|not) (recognise|recognize|know|own|have)"
+                "(do not|don't|did not|didn't|cannot|can't|not) (recognise|recognize|know|own)"
                 " * (address|device|devices|login|logins|ip|app|user|admin|account|session|domain"
                 "|location|phone|number|email|sender|server|employee|employees|worker|workers)",
                 "(login|logins|logged|sign|signed|session|sessions|access|accessed|signin"
@@ -748,7 +748,7 @@ def pattern_fraud() -> FamilyRules:
                 "(refunds|payments|payouts|transfers|charges) (we|i) (never|didn't|did not)"
                 " (issued|issue|made|make|sent|send|approved|authorised|authorized)",
                 "(bribe|bribes|bribery|kickback|kickbacks|backhander|backhanders|consultancy"
-                " fee|personal fee|sweetener|sweeteners)",
+                " fee|personal fee)",
                 "(gift cards|gift card|itunes cards|crypto|bitcoin|western union) * (pay|paid"
                 "|settle|settling|payment|balance)",
                 "(pay|paid|settle|settling|payment|balance) * (gift cards|gift card|itunes cards"
@@ -1051,7 +1051,14 @@ def pattern_safety() -> FamilyRules:
                 "(be|wait|waiting|standing|camp|camping|parked|turn up|show up|sit|sitting)"
                 " * outside (your|the|his|her|their) (office|offices|depot|warehouse|home"
                 "|house|door|gate|premises|building|reception|site|yard|car park)",
-                "(stretcher|body bag|wheelchair|hospital bed|in a box|in an ambulance)",
+                "(stretcher|body bag|wheelchair|hospital bed|in an ambulance)",
+                "(end|ends|ending|ended|wind|winds|be|up) in a box",
+                "(brick|bricks|rock|rocks) * (through|at|into)",
+                "(come|coming|will|'ll|'d|would|gonna) (and)? find (you|him|her|them|your)",
+                "(find|finding) (your|the) (driver|drivers|rep|manager|owner)",
+                "teach * (a lesson|lesson)",
+                "(picking|pick|pick up) * (teeth|tooth)",
+                "(tires|tyres|windows|trucks|vans|cars) * (slashed|smashed|torched|burned|burnt)",
                 "(won't|will not|wont|not|never) * * in one piece",
                 "(send|sending|bring|bringing) * (lads|boys|guys|mates|friends|heavies|muscle"
                 "|the boys) (round|around|over|to|after|down)",
@@ -1065,7 +1072,9 @@ def pattern_safety() -> FamilyRules:
                 "|watch your back|lock the doors|stay inside|stay home|stay away|not be there)",
                 "make an example of",
                 "(coming|come|comes|came) (for|after) (you|him|her|them|your|his|her)",
-                "(her|his|your|their|my) (face|teeth|head|skull|legs|kneecaps)",
+                "(her|his|your|their|my) (skull|kneecaps)",
+                "(smash|break|punch|kick|bash|rearrange|slap|hit) * (her|his|your|their|my)"
+                " (face|teeth|head|legs)",
                 "(stabbed|stab|beat up|beaten up|shot|attacked|assaulted|punched|hit|killed"
                 "|kicked|shoved|slapped|threatened) (a|an|the|one of|two of|our|your|my) * "
                 "(customer|customers|worker|workers|driver|drivers|employee|employees|colleague"
@@ -1088,7 +1097,7 @@ def pattern_safety() -> FamilyRules:
                 "|'d|swear|promise|plan|planning|coming|ready|threatened|about|could|might"
                 "|should) (to)? (hurt|kill|shoot|stab|beat|punch|harm|attack|murder|strangle"
                 "|smash|burn|torch|bomb|injure|maim|choke|batter|bash|slap|assault|knife|kick"
-                "|thump|deck|break|hit|smack|hunt|end|teach|wait|get)",
+                "|thump|deck|break|hit|smack|hunt)",
                 "(will|'ll|gonna|going|want|wanna|would|'d|swear|promise|plan|planning|coming"
                 "|ready|threatened|about) (to)? (beat up|run over|shoot up|blow up|hunt down"
                 "|find you|find him|find her|find them|find your|come for|come after|come round"
@@ -1103,7 +1112,6 @@ def pattern_safety() -> FamilyRules:
                 "|driver|ceo|manager|his|her|their|the) * (live|lives|living|work|works|sleep"
                 "|sleeps|park|parks|leave|leaves|finish|finishes|go|goes|kids|school|office)",
                 "(find|found|get|got|have|has) * (home|house|personal) (address|addresses)",
-                "(find|finding) (you|him|her|them|your driver|the driver)",
                 "when i find (you|him|her|them)",
                 "pay * (you|him|her|them|your|the|that|me|us) * (a|an)? * (visit|personal"
                 " visit|little visit)",
@@ -1113,8 +1121,8 @@ def pattern_safety() -> FamilyRules:
                 "(in|into|to) (hospital|the hospital|an ambulance|a body bag|a coffin|the ground"
                 "|a wheelchair)",
                 "(=gun|guns|gunpoint|rifle|rifles|shotgun|shotguns|pistol|pistols|firearm"
-                "|firearms|weapon|weapons|knife|knives|machete|ammo|baseball bat|crowbar|acid"
-                "|petrol|gasoline|brick|bricks|hammer|tire iron)",
+                "|firearms|weapon|weapons|knife|knives|machete|ammo|baseball bat|crowbar"
+                "|petrol|gasoline|hammer|tire iron)",
                 "violence|violent|violently|aggressive|aggression|assault|assaulted|threatening"
                 "|intimidate|intimidated|intimidating|intimidation|menacing|menaced",
                 "(blood|bloodbath|bloody mess)",
@@ -1217,7 +1225,7 @@ def pattern_safety() -> FamilyRules:
                 "(burn|burned|burning|burnt|torch|torched|torching|blow|blew|blowing|bomb|bombed"
                 "|bombing|smash|smashed|smashing|trash|trashed|vandalise|vandalize|vandalised"
                 "|vandalized|destroy|destroyed|wreck|wrecked|firebomb|set fire|set on fire"
-                "|sabotage|sabotaged|slash|slashed) * (down|up|your|the|their|every|all"
+                "|sabotage|sabotaged|slash|slashed) * (down|up"
                 "|office|offices|depot|warehouse|warehouses|store|shop|building|buildings|truck"
                 "|trucks|van|vans|car|cars|factory|plant|site|hq|headquarters|premises|servers"
                 "|place|fleet|windows|window|stock|everything|tyres|tires|lorry|lorries)",
@@ -1247,10 +1255,14 @@ def pattern_safety() -> FamilyRules:
                 "=threaten|threatened|threatening|threat|threats|threatens",
                 "(held|hold|holding) * at (gunpoint|knifepoint)",
                 "(gunpoint|knifepoint)",
-                "(be|get|getting|got|was|were) (ready|warned)",
+                "(you|you'd|you'll|they|they'd|better) (better)? (be|get) ready",
+                "=Be|be (=ready|warned) (.|!)",
+                "(tomorrow|tonight|visit|coming) * (be|get) (ready|warned)",
                 "(you've|you have|consider yourself|consider yourselves) been warned",
                 "(bring|brings) security",
-                "(see|watch) what happens",
+                "watch what happens",
+                "(ignore|ignoring|ignored) * see what happens",
+                "see what happens to (your|that|the|his|her|their)",
                 "(won't|will not|wont) like what happens",
             ],
         },
@@ -1399,6 +1411,16 @@ def pattern_safety() -> FamilyRules:
 
 
 FAMILY_PATTERNS = (pattern_legal, pattern_security, pattern_fraud, pattern_safety)
+
+
+def default_families() -> list[FamilyRules]:
+    """Every built-in family: the English tables here and in `model.rules_english`, and the
+    other languages' in `model.rules_multilingual`."""
+    from model.rules_english import english_families
+    from model.rules_multilingual import multilingual_families
+
+    return [make() for make in FAMILY_PATTERNS] + english_families() + multilingual_families()
+
 
 # --------------------------------------------------------------------------- phrase language
 
@@ -2022,10 +2044,11 @@ class RedFlagRules:
     ) -> None:
         self.nlp = build_nlp()
         self._analyzed_words: dict[str, list[tuple[str, str]]] = {}
-        self.families = tuple(families or (make() for make in FAMILY_PATTERNS))
+        self.families = tuple(families or default_families())
         # Patterns are compiled into tries of steps over the token columns LEMMA, LOWER, ORTH
         # (0, 1, 2), one trie per first step, so patterns that share a beginning test it once.
-        self._keys: list[tuple[FlagFamily, str | None]] = []
+        # A key is (family, rule id or None for an exception, language).
+        self._keys: list[tuple[FlagFamily, str | None, str]] = []
         tries: dict[_CompiledStep, _Node] = {}
         rule_patterns: list[list[dict[str, Any]]] = []  # exceptions only veto, never hit
         for family_rules in self.families:
@@ -2033,7 +2056,10 @@ class RedFlagRules:
             named.append((None, family_rules.exceptions))
             for rule, phrases in named:
                 key = len(self._keys)
-                self._keys.append((family_rules.family, rule))
+                language = family_rules.language
+                if rule is not None and language != "en":
+                    rule = f"{language}.{rule}"
+                self._keys.append((family_rules.family, rule, language))
                 for phrase in phrases:
                     for pattern in compile_phrase(phrase, self._analyze):
                         first, *rest = _compile(pattern)
@@ -2112,38 +2138,66 @@ class RedFlagRules:
         return found
 
     def find_in_doc(self, doc: Doc) -> list[RedFlagHit]:
-        hits: dict[FlagFamily, list[tuple[int, int, str]]] = {}
+        hits: dict[FlagFamily, list[tuple[int, int, str, str]]] = {}
         vetoes: dict[FlagFamily, list[tuple[int, int]]] = {}
         for key, start, end in self._matches(doc):
-            family, rule = self._keys[key]
+            family, rule, language = self._keys[key]
             if rule is None:
                 vetoes.setdefault(family, []).append((start, end))
             else:
-                hits.setdefault(family, []).append((start, end, rule))
+                hits.setdefault(family, []).append((start, end, rule, language))
+        rank = _language_rank(doc, hits.values())
         found: list[RedFlagHit] = []
         for family, spans in hits.items():
             blocked = vetoes.get(family, [])
-            kept: list[tuple[int, int, str]] = []
-            # Longest first, so a phrase ("class action lawsuit") wins over its parts.
-            for start, end, rule in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+            kept: list[tuple[int, int, str, str]] = []
+            # Longest first, so a phrase ("class action lawsuit") wins over its parts; of equal
+            # spans ("fraude" in French, Spanish ...) the text's likelier language wins.
+            for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0], rank(s[3]))):
+                start, end = span[0], span[1]
                 if any(start < v_end and v_start < end for v_start, v_end in blocked):
                     continue
-                if any(start < k_end and k_start < end for k_start, k_end, _ in kept):
+                if any(start < k[1] and k[0] < end for k in kept):
                     continue
-                kept.append((start, end, rule))
-            for start, end, rule in kept:
-                span = doc[start:end]
+                kept.append(span)
+            for start, end, rule, language in kept:
+                matched = doc[start:end]
                 found.append(
                     RedFlagHit(
                         family=family,
                         rule=f"{family.value}.{rule}",
-                        text=span.text,
-                        start=span.start_char,
-                        end=span.end_char,
+                        text=matched.text,
+                        start=matched.start_char,
+                        end=matched.end_char,
+                        language=language,
                     )
                 )
         found.sort(key=lambda hit: (hit.start, hit.family.value))
         return found
+
+
+def _language_rank(
+    doc: Doc, spans: Iterable[list[tuple[int, int, str, str]]]
+) -> Callable[[str], tuple[int, bool]]:
+    """Orders languages for ties between equal spans: by how many of the text's words are
+    that language's common words (English first among equals). Counted only when hits of
+    several languages compete."""
+    spans = list(spans)
+    languages = {span[3] for family_spans in spans for span in family_spans}
+    if len(languages) < 2:
+        return lambda language: (0, language != "en")
+    from model.rules_multilingual import COMMON_WORDS
+
+    counts = Counter(
+        language
+        for token in doc
+        for language, words in COMMON_WORDS.items()
+        if language in languages and token.lower_ in words
+    )
+    # A language's phrases matching elsewhere in the text count too.
+    places = {(s[0], s[1], s[3]) for family_spans in spans for s in family_spans}
+    counts.update(language for _, _, language in places)
+    return lambda language: (-counts[language], language != "en")
 
 
 # --------------------------------------------------------------------------- compiled cache
@@ -2152,9 +2206,11 @@ _log = logging.getLogger(__name__)
 
 
 def _cache_key() -> str:
-    """What the compiled rules depend on: this module's source (phrases, compiler), spaCy and
+    """What the compiled rules depend on: the rule modules' sources (phrases, compiler), spaCy and
     its lookup tables (tokens, lemmas) and the Python that pickled them."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256()
+    for module in ("rules", "rules_base", "rules_english", "rules_multilingual"):
+        digest.update(Path(__file__).with_name(f"{module}.py").read_bytes())
     for name in ("spacy", "spacy-lookups-data"):
         try:
             digest.update(f"{name}={metadata.version(name)};".encode())

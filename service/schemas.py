@@ -123,6 +123,9 @@ class RedFlagPublic(BaseModel):
     text: str
     start: int
     end: int
+    language: str = Field(
+        default="en", description="ISO 639-1 code of the phrase that fired (before rules v2: en)"
+    )
 
 
 class PredictionPublic(BaseModel):

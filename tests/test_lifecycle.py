@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from model.errors import CalibrationSetError, RegistryError
+from model.rules import RULES_VERSION
 from training.calibration_sets import list_sets, load_sets, register_set
 from training.datasets import LabelledDataset, load_labelled
 from training.lifecycle import comparison_table, resolve_runs, train_and_track, version_rows
@@ -128,7 +129,7 @@ def test_each_training_run_logs_datasets_metrics_artifacts_and_a_version(store: 
         assert 0 < metrics[f"{set_name}/combined/coverage"] < 1
         assert f"{set_name}/rules/families/legal/recall" in metrics
     assert run.data.params["config.family"] == "tfidf_svm"
-    assert run.data.tags["rules_version"] == "red_flags.v1"
+    assert run.data.tags["rules_version"] == RULES_VERSION
 
     inputs = {i.tags[0].value if i.tags else "": i.dataset for i in run.inputs.dataset_inputs}
     recorded = {r.name: r.sha256 for r in list_sets(store.client)}

@@ -41,9 +41,29 @@ MUST_FIRE = [
     ("I don't see the point of living anymore.", FlagFamily.SAFETY),
     ("He said he'd stab me if I complained again.", FlagFamily.SAFETY),
     ("I'll be waiting outside your depot.", FlagFamily.SAFETY),
+    # v2: what real feedback says
+    ("the scanner cut a worker's hand, he needed stitches", FlagFamily.SAFETY),
+    ("The charger caught fire on my desk overnight.", FlagFamily.SAFETY),
+    ("Found glass pieces in the baby food jar.", FlagFamily.SAFETY),
+    ("These treats made my dog sick, we ended up at the emergency vet.", FlagFamily.SAFETY),
+    ("They keep coming to my home and calling my employer.", FlagFamily.SAFETY),
+    ("I can see other customers' orders and addresses in my app.", FlagFamily.SECURITY),
+    ("My documents were set to private but are visible to anyone.", FlagFamily.SECURITY),
+    ("Someone got into my account and changed the password.", FlagFamily.SECURITY),
+    ("My wallet was stolen with the card inside.", FlagFamily.SECURITY),
+    ("There are inquiries on my report I did not authorize.", FlagFamily.FRAUD),
+    ("They charged me without my permission.", FlagFamily.FRAUD),
+    ("This is a clear violation of the FCRA.", FlagFamily.LEGAL),
+    ("Wir werden rechtliche Schritte gegen Ihre Firma einleiten", FlagFamily.LEGAL),
 ]
 
 HARD_NEGATIVES = [
+    "So happy I can get these chips online, hard to find them in stores.",
+    "Don't be cheap, pay the premium. You won't regret it.",
+    "I prefer this app to logging into my account in a browser.",
+    "Great app, I still have access to my notes everywhere.",
+    "I'm sick of searching stores, so I buy it here. Love it.",
+    "We cut costs by 20% and the team loves the dashboard.",
     "The fraud detection module is excellent.",
     "Killer feature: the bulk editor.",
     "Our legal team liked the contract templates.",
@@ -88,6 +108,7 @@ def test_hit_reports_rule_and_exact_span(rules: RedFlagRules) -> None:
         "text": "SUING",
         "start": text.index("SUING"),
         "end": text.index("SUING") + len("SUING"),
+        "language": "en",
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from model.rules import RULES_VERSION
 from service.db import transaction
 from service.tables import Event, Item, Prediction, Review
 
@@ -29,7 +30,8 @@ def test_classify_returns_the_stored_item_with_everything(api: Any) -> None:
     assert body["source"] == "trustpilot" and body["rating"] == 1
     assert body["severity"] == "red" and body["decision"] == "rule_forced"
     assert body["status"] == "needs_review"
-    assert {"family": "legal", "rule": "legal.sue"}.items() <= body["red_flags"][0].items()
+    hit = {"family": "legal", "rule": "legal.sue", "language": "en"}
+    assert hit.items() <= body["red_flags"][0].items()
     start, end = body["red_flags"][0]["start"], body["red_flags"][0]["end"]
     assert LEGAL[start:end].lower() == "sue"
     assert body["owner"] == "leadership"
@@ -38,7 +40,7 @@ def test_classify_returns_the_stored_item_with_everything(api: Any) -> None:
     received = datetime.fromisoformat(body["received_at"])
     assert datetime.fromisoformat(body["due_at"]) - received == timedelta(minutes=60)
     assert abs(sum(body["probabilities"]["category"].values()) - 1) < 1e-9
-    assert body["model_version"] and body["rules_version"] == "red_flags.v1"
+    assert body["model_version"] and body["rules_version"] == RULES_VERSION
     assert 0 <= body["category_confidence"] <= 1
     # Committed before the response: a fresh session sees the item and its rows.
     with transaction(api.runtime.factory) as session:
