@@ -131,7 +131,7 @@ def compare(folder: Path, variants: list[tuple[str, str, dict[str, object]]]) ->
         on_authored = evaluate(trained.triager, authored)
         scorer = trained.classifier.fast_scorer()
         classify = _p50_ms(trained.triager.classify, single)
-        scoring = _p50_ms(lambda item, s=scorer: s.predict_proba([item]), single)
+        scoring = _p50_ms(lambda item: scorer.predict_proba([item]), single)
         model_real, model_auth = on_real["model"], on_authored["model"]
         print(
             f"| {name:<34} | {model_real['category']['macro_f1']:>11.3f} "
