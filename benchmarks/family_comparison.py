@@ -38,6 +38,7 @@ from sklearn.model_selection import train_test_split
 from model.classifier import ClassifierConfig, TwoHeadClassifier
 from model.labels import HEADS
 from model.records import FeedbackItem
+from model.scoring import FastScorer
 from training.datasets import LABELLED_COLUMNS, LabelledDataset, load_labelled
 from training.evaluate import evaluate
 from training.train import train_model
@@ -99,6 +100,10 @@ def _p50_ms(run: Callable[[FeedbackItem], object], items: Sequence[FeedbackItem]
     return 1000 * statistics.median(timings)
 
 
+def _one_at_a_time(scorer: FastScorer) -> Callable[[FeedbackItem], object]:
+    return lambda item: scorer.predict_proba([item])
+
+
 def _describe(overrides: dict[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "defaults"
 
@@ -131,7 +136,7 @@ def compare(folder: Path, variants: list[tuple[str, str, dict[str, object]]]) ->
         on_authored = evaluate(trained.triager, authored)
         scorer = trained.classifier.fast_scorer()
         classify = _p50_ms(trained.triager.classify, single)
-        scoring = _p50_ms(lambda item: scorer.predict_proba([item]), single)
+        scoring = _p50_ms(_one_at_a_time(scorer), single)
         model_real, model_auth = on_real["model"], on_authored["model"]
         print(
             f"| {name:<34} | {model_real['category']['macro_f1']:>11.3f} "
