@@ -7,7 +7,7 @@ Per family: category and severity macro-F1, red recall of the model alone and of
 rules (real calibration rows), p50 of one `Triager.classify` call (model + rules + policy)
 and of the fast scorer alone over 2,000 single real texts, and the time `train_model` took.
 
-    python -m benchmarks.family_comparison            # the table
+    python -m benchmarks.family_comparison            # the table (+ a distilled prototype)
     python -m benchmarks.family_comparison --tune     # the recipe search, on real train rows
 
 `--tune` never touches the calibration files: it fits on the authored rows plus 70 % of the
@@ -27,18 +27,24 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
+from tokenizers import Tokenizer
 
+from model import static_embeddings
 from model.classifier import ClassifierConfig, TwoHeadClassifier
+from model.embeddings import default_encoder
 from model.labels import HEADS
 from model.records import FeedbackItem
 from model.scoring import FastScorer
+from model.static_embeddings import StaticEncoder
 from training.datasets import LABELLED_COLUMNS, LabelledDataset, load_labelled
 from training.evaluate import evaluate
 from training.train import train_model
@@ -53,8 +59,18 @@ BASELINES: list[tuple[str, str, dict[str, object]]] = [
     ("tfidf_minilm", "tfidf_minilm", {}),
     ("tfidf_static", "tfidf_static", {}),
 ]
-# Chosen by `--tune` (see benchmarks/RESULTS.md); empty when no variant beat the default.
-TUNED: list[tuple[str, str, dict[str, object]]] = []
+# Chosen by `--tune` (see benchmarks/RESULTS.md): the variants that beat their defaults.
+TUNED: list[tuple[str, str, dict[str, object]]] = [
+    ("tfidf_logreg, char 1-4-grams", "tfidf_logreg", {"char_ngrams": (1, 4)}),
+]
+# A prototype, not a family: tfidf_static's code with a static table distilled here from
+# all-MiniLM-L6-v2 itself (English; each vocabulary token's sentence embedding, Model2Vec's
+# recipe without PCA or weighting), to see what a static MiniLM would give within budget.
+DISTILLED: tuple[str, str, dict[str, object]] = (
+    "tfidf_static, MiniLM-distilled table",
+    "tfidf_static",
+    {},
+)
 TUNING_GRID: list[tuple[str, dict[str, object]]] = [
     ("tfidf_logreg", {}),
     ("tfidf_logreg", {"c_category": 5.0, "c_severity": 5.0}),
@@ -104,11 +120,30 @@ def _one_at_a_time(scorer: FastScorer) -> Callable[[FeedbackItem], object]:
     return lambda item: scorer.predict_proba([item])
 
 
+def minilm_static_encoder() -> StaticEncoder:
+    """A static encoder whose row per WordPiece token is all-MiniLM-L6-v2's embedding of
+    "[CLS] token [SEP]" (about a minute on 2 cores)."""
+    encoder = default_encoder()
+    tokenizer = Tokenizer.from_str(encoder.tokenizer.to_str())
+    size = tokenizer.get_vocab_size()
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    table = np.zeros((size, encoder.config.hidden_size), dtype=np.float32)
+    for start in range(0, size, 512):
+        ids = np.arange(start, min(size, start + 512), dtype=np.int64)
+        batch = np.stack([np.full_like(ids, cls), ids, np.full_like(ids, sep)], axis=1)
+        table[ids] = encoder.forward(batch, np.ones(batch.shape, dtype=np.float32))
+    return StaticEncoder(tokenizer, table)
+
+
 def _describe(overrides: dict[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "defaults"
 
 
-def compare(folder: Path, variants: list[tuple[str, str, dict[str, object]]]) -> None:
+def compare(
+    folder: Path,
+    variants: list[tuple[str, str, dict[str, object]]],
+    distilled: StaticEncoder | None = None,
+) -> None:
     train = _dataset(_frame([DATA / "train.csv", *_real("train")]), folder, "train")
     real_cal = _frame(_real("calibration"))
     authored_cal = _frame([DATA / "calibration.csv"])
@@ -121,25 +156,33 @@ def compare(folder: Path, variants: list[tuple[str, str, dict[str, object]]]) ->
         f"(real {len(real)}, authored {len(authored)}); latency over {len(single)} texts"
     )
     header = (
-        f"| {'model':<34} | cat F1 real | sev F1 real | cat F1 auth | sev F1 auth "
+        f"| {'model':<38} | cat F1 real | sev F1 real | cat F1 auth | sev F1 auth "
         "| red recall model | red recall +rules | classify p50 ms | scorer p50 ms | train s |"
     )
     print()
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    for name, family, overrides in variants:
+    rows: list[tuple[tuple[str, str, dict[str, object]], StaticEncoder | None]] = [
+        (variant, None) for variant in variants
+    ]
+    if distilled is not None:
+        rows.append((DISTILLED, distilled))
+    for (name, family, overrides), encoder in rows:
         config = ClassifierConfig.for_family(family, **overrides)
-        started = time.perf_counter()
-        trained = train_model(train=train, calibration=calibration, config=config)
-        seconds = time.perf_counter() - started
-        on_real = evaluate(trained.triager, real)
-        on_authored = evaluate(trained.triager, authored)
-        scorer = trained.classifier.fast_scorer()
-        classify = _p50_ms(trained.triager.classify, single)
-        scoring = _p50_ms(_one_at_a_time(scorer), single)
+        with ExitStack() as stack:
+            if encoder is not None:  # the prototype: its table in place of the packaged one
+                replace = mock.patch.object(static_embeddings, "default_static_encoder")
+                stack.enter_context(replace).return_value = encoder
+            started = time.perf_counter()
+            trained = train_model(train=train, calibration=calibration, config=config)
+            seconds = time.perf_counter() - started
+            on_real = evaluate(trained.triager, real)
+            on_authored = evaluate(trained.triager, authored)
+            classify = _p50_ms(trained.triager.classify, single)
+            scoring = _p50_ms(_one_at_a_time(trained.classifier.fast_scorer()), single)
         model_real, model_auth = on_real["model"], on_authored["model"]
         print(
-            f"| {name:<34} | {model_real['category']['macro_f1']:>11.3f} "
+            f"| {name:<38} | {model_real['category']['macro_f1']:>11.3f} "
             f"| {model_real['severity']['macro_f1']:>11.3f} "
             f"| {model_auth['category']['macro_f1']:>11.3f} "
             f"| {model_auth['severity']['macro_f1']:>11.3f} "
@@ -190,12 +233,16 @@ def tune(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="Search recipes on real train rows.")
+    parser.add_argument(
+        "--no-distilled", action="store_true", help="Skip the MiniLM-distilled prototype row."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         if args.tune:
             tune(Path(scratch))
         else:
-            compare(Path(scratch), BASELINES + TUNED)
+            distilled = None if args.no_distilled else minilm_static_encoder()
+            compare(Path(scratch), BASELINES + TUNED, distilled)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ def _echo_err(message: str) -> None:
 FamilyOption = Annotated[
     str | None,
     typer.Option(
-        help="Model family: tfidf_logreg, tfidf_svm or tfidf_minilm (default TRIAGE_MODEL_FAMILY)."
+        help="Model family: tfidf_logreg, tfidf_svm, tfidf_minilm or tfidf_static "
+        "(default TRIAGE_MODEL_FAMILY)."
     ),
 ]
 
