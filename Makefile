@@ -42,7 +42,7 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy
 
-embeddings: setup ## fetch the tfidf_minilm family's sentence encoder (about 90 MB, once)
+embeddings: setup ## fetch the sentence encoders of tfidf_minilm and tfidf_static (about 100 MB, once)
 	$(BIN)/triage fetch-embeddings
 
 test: setup browser embeddings lint typecheck ## lint, type-check and run every test, in the browser too

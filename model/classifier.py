@@ -28,13 +28,16 @@ from model.scoring import FastScorer, HeadProbabilities
 # Model families a config can select: the same word+char TF-IDF features, a different linear
 # head. Both heads' scores are mapped to probabilities by the calibration step.
 # tfidf_minilm adds a dense block: the text's all-MiniLM-L6-v2 sentence embedding (more
-# accurate, about 7 ms more per text; see model/embeddings.py).
-MODEL_FAMILIES = ("tfidf_logreg", "tfidf_svm", "tfidf_minilm")
+# accurate, about 7 ms more per text; see model/embeddings.py). tfidf_static adds a
+# multilingual static embedding instead (tens of microseconds; model/static_embeddings.py).
+MODEL_FAMILIES = ("tfidf_logreg", "tfidf_svm", "tfidf_minilm", "tfidf_static")
 # Regularisation that suits each family (chosen on the public intent benchmarks).
-_FAMILY_C = {"tfidf_logreg": 20.0, "tfidf_svm": 1.0, "tfidf_minilm": 20.0}
+_FAMILY_C = {"tfidf_logreg": 20.0, "tfidf_svm": 1.0, "tfidf_minilm": 20.0, "tfidf_static": 20.0}
 # Weight of the unit-length embedding against the L2-normalised TF-IDF blocks: 1 to 2 scored
 # alike on BANKING77 and CLINC150; 3 and more lost accuracy.
-_FAMILY_EMBEDDING_WEIGHT = {"tfidf_minilm": 1.5}
+_FAMILY_EMBEDDING_WEIGHT = {"tfidf_minilm": 1.5, "tfidf_static": 1.5}
+# The sentence encoder (a key of `model.encoders.ENCODERS`) of each family with embeddings.
+FAMILY_ENCODER = {"tfidf_minilm": "minilm", "tfidf_static": "static"}
 
 LinearHead: TypeAlias = LogisticRegression | LinearSVC
 
@@ -101,6 +104,7 @@ class TwoHeadClassifier:
             char_ngrams=self.config.char_ngrams,
             use_metadata=self.config.use_metadata,
             embedding_weight=self.config.embedding_weight,
+            embedding_encoder=FAMILY_ENCODER.get(self.config.family, "minilm"),
         )
 
     def _new_head(self, head: str) -> LinearHead:

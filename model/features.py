@@ -20,6 +20,7 @@ class FeatureBuilder:
     """
 
     embedding_weight: float = 0.0  # models saved before the embedding block have none
+    embedding_encoder: str = "minilm"  # models saved before tfidf_static used MiniLM
 
     def __init__(
         self,
@@ -29,6 +30,7 @@ class FeatureBuilder:
         metadata_weight: float = 0.5,
         use_metadata: bool = True,
         embedding_weight: float = 0.0,
+        embedding_encoder: str = "minilm",
     ) -> None:
         self.word = TfidfVectorizer(
             ngram_range=word_ngrams,
@@ -50,8 +52,10 @@ class FeatureBuilder:
         )
         self.metadata_weight = metadata_weight
         self.use_metadata = use_metadata
-        # > 0: append the text's MiniLM sentence embedding (unit length) times this weight.
+        # > 0: append the text's sentence embedding (unit length) times this weight, from
+        # the encoder `model.encoders` names `embedding_encoder`.
         self.embedding_weight = embedding_weight
+        self.embedding_encoder = embedding_encoder
 
     def fit(self, items: Sequence[FeedbackItem]) -> FeatureBuilder:
         texts = [item.text for item in items]
@@ -65,9 +69,10 @@ class FeatureBuilder:
         if self.use_metadata:
             blocks.append(self._metadata(items))
         if self.embedding_weight:
-            from model.embeddings import weighted_embeddings  # needs the encoder's weights
+            from model.encoders import weighted_embeddings  # needs the encoder's weights
 
-            blocks.append(sp.csr_matrix(weighted_embeddings(texts, self.embedding_weight)))
+            dense = weighted_embeddings(texts, self.embedding_weight, self.embedding_encoder)
+            blocks.append(sp.csr_matrix(dense))
         return sp.hstack(blocks, format="csr")
 
     def _metadata(self, items: Sequence[FeedbackItem]) -> sp.csr_matrix:

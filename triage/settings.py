@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "models" / "all-MiniLM-L6-v2",
         description="The tfidf_minilm family's sentence encoder (`triage fetch-embeddings`).",
     )
+    static_embeddings_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "models" / "tokenlearn-static-10k-64d",
+        description="The tfidf_static family's multilingual static embeddings "
+        "(`triage fetch-embeddings`).",
+    )
     target_precision: float = Field(
         default=0.95,
         gt=0.0,
@@ -43,7 +48,8 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=20_000, gt=0, description="Longest accepted text.")
     model_family: str = Field(
         default="tfidf_logreg",
-        description="Model family `triage train` fits: tfidf_logreg, tfidf_svm or tfidf_minilm.",
+        description="Model family `triage train` fits: tfidf_logreg, tfidf_svm, tfidf_minilm "
+        "or tfidf_static.",
     )
     fit_calibration_set: str | None = Field(
         default=None,
