@@ -255,12 +255,44 @@ def format_evaluation(report: dict[str, Any], *, target_precision: float | None 
         f"{_fmt(combined['red_recall'])}  red precision {_fmt(combined['red_precision'])}"
     )
     decisions = ", ".join(f"{k} {v}" for k, v in combined["decisions"].items())
-    precision = combined["auto_applied_precision"]
     target = f" (target {target_precision:.2f})" if target_precision is not None else ""
+    lines.append(f"  green items made red {_fmt(combined['green_flagged_red'])}")
     lines.append(f"  decisions: {decisions}")
     lines.append(
         f"  coverage (auto-applied share) {_fmt(combined['coverage'])}; precision of "
-        f"auto-applied labels{target}: category {_fmt(precision['category'])}, severity "
-        f"{_fmt(precision['severity'])}"
+        f"auto-applied labels{target} (and its 95 % lower bound): {_auto(combined)}"
     )
+    if "out_of_fold" in report:
+        oof = report["out_of_fold"]
+        lines.append("")
+        lines.append(
+            f"Out of fold (the policy fitted on {oof['folds'] - 1}/{oof['folds']} of this set, "
+            f"applied to the rest): red recall {_fmt(oof['red_recall'])}  green items made red "
+            f"{_fmt(oof['green_flagged_red'])}  coverage {_fmt(oof['coverage'])}; {_auto(oof)}"
+        )
+    if "origins" in report:
+        lines.append("")
+        lines.append(
+            f"  {'origin':<12}{'rows':>6}{'cat F1':>8}{'sev F1':>8}{'red rec':>9}"
+            f"{'green>red':>10}{'coverage':>10}{'auto cat':>10}{'auto sev':>10}"
+        )
+        for origin, part in report["origins"].items():
+            auto = part["combined"]["auto_applied_precision"]
+            lines.append(
+                f"  {origin:<12}{part['rows']:>6}{_fmt(part['model']['category']['macro_f1']):>8}"
+                f"{_fmt(part['model']['severity']['macro_f1']):>8}"
+                f"{_fmt(part['combined']['red_recall']):>9}"
+                f"{_fmt(part['combined']['green_flagged_red']):>10}"
+                f"{_fmt(part['combined']['coverage']):>10}{_fmt(auto['category']):>10}"
+                f"{_fmt(auto['severity']):>10}"
+            )
     return "\n".join(lines)
+
+
+def _auto(figures: dict[str, Any]) -> str:
+    """Auto-applied precision per head with its one-sided 95 % lower bound."""
+    precision, lower = figures["auto_applied_precision"], figures["auto_applied_precision_lower"]
+    return ", ".join(
+        f"{head} {_fmt(precision[head])} (>= {_fmt(lower[head])})"
+        for head in ("category", "severity")
+    )

@@ -86,7 +86,14 @@ def train_model(
         severity_true=cal_targets["severity"],
         rule_fired=fired,
     )
-    red_threshold = policy_fit.red_threshold(honest["severity"])
+    # Chosen on the cross-fitted probabilities (what new items look like) and on the fitted
+    # ones (what this set is measured with): the lower of the two keeps the target in both.
+    candidates = [
+        policy_fit.red_threshold(honest["severity"]),
+        policy_fit.red_threshold(cal_probs.severity),
+    ]
+    chosen = [t for t in candidates if t is not None]
+    red_threshold = min(chosen) if chosen else None
     thresholds = policy_fit.thresholds(cal_probs.category, cal_probs.severity, red_threshold)
 
     created = datetime.now(UTC)
