@@ -146,7 +146,9 @@ KEY_FIGURES: tuple[tuple[str, str], ...] = (
     ("red recall (model alone)", "model/red_recall"),
     ("red recall (rules alone)", "rules/red_recall"),
     ("rules fire on green", "rules/green_fire_rate"),
+    ("green made red (model+rules)", "combined/green_flagged_red"),
     ("coverage", "combined/coverage"),
+    ("auto-applied category precision", "combined/auto_applied_precision/category"),
 )
 
 
