@@ -211,7 +211,9 @@ def derive_thresholds(
         cat_ok = passing(category, category_labels, cat_pred, cat_conf)
         sev_ok = passing(severity, severity_labels, sev_pred, sev_conf)
         auto = eligible & cat_ok & sev_ok
-        lower = _lower_bounds(auto, cat_pred, category_true, sev_pred, severity_true)
+        lower = _precisions(
+            auto, cat_pred, category_true, sev_pred, severity_true, lower_bound=True
+        )
         if all(bound is None or bound >= target_precision for bound in lower.values()):
             break
         category = fit(eligible & sev_ok, category_probs, category_true, category_labels)
@@ -256,29 +258,20 @@ def _precisions(
     cat_true: IntArray,
     sev_pred: IntArray,
     sev_true: IntArray,
+    *,
+    lower_bound: bool = False,
 ) -> dict[str, float | None]:
-    if not auto.any():
-        return {"category": None, "severity": None}
-    return {
-        "category": float((cat_pred[auto] == cat_true[auto]).mean()),
-        "severity": float((sev_pred[auto] == sev_true[auto]).mean()),
-    }
-
-
-def _lower_bounds(
-    auto: NDArray[np.bool_],
-    cat_pred: IntArray,
-    cat_true: IntArray,
-    sev_pred: IntArray,
-    sev_true: IntArray,
-) -> dict[str, float | None]:
+    """Precision of the auto-applied labels per head, or its one-sided 95 % lower bound."""
     n = int(auto.sum())
-    if n == 0:
-        return {"category": None, "severity": None}
-    return {
-        "category": precision_lower_bound(int((cat_pred[auto] == cat_true[auto]).sum()), n),
-        "severity": precision_lower_bound(int((sev_pred[auto] == sev_true[auto]).sum()), n),
+    right = {
+        "category": int((cat_pred[auto] == cat_true[auto]).sum()),
+        "severity": int((sev_pred[auto] == sev_true[auto]).sum()),
     }
+    if n == 0:
+        return {head: None for head in right}
+    if lower_bound:
+        return {head: precision_lower_bound(k, n) for head, k in right.items()}
+    return {head: k / n for head, k in right.items()}
 
 
 def _worst_class(
