@@ -1,18 +1,23 @@
 """Model families side by side on real feedback: quality, serving latency, training time.
 
-Training rows: data/train.csv (authored) + data/real/train/*.csv (real). Calibration rows
-(vector scaling and thresholds are fitted on them, as `triage train` does): the real
-calibration files + data/calibration.csv, reported apart as "real" and "authored".
-Per family: category and severity macro-F1, red recall of the model alone and of model +
-rules (real calibration rows), p50 of one `Triager.classify` call (model + rules + policy)
-and of the fast scorer alone over 2,000 single real texts, and the time `train_model` took.
+Each family is trained with the project's current default recipe, as `triage train` does
+(`training.lifecycle.train_and_track` with `triage.settings.Settings`): training rows
+`Settings().train_paths` (data/train.csv + data/registers.csv + data/real/train/), the
+calibration map (temperature) and thresholds fitted on the real calibration folder
+data/real/calibration/ at target precision 0.95 and red target recall 0.98. Nothing is
+fitted on data/calibration.csv: it is only measured, as the "authored" set.
+Per family: category and severity macro-F1 (real and authored), red recall of model + rules,
+green items made red, coverage and auto-applied category precision (real), the out-of-fold
+policy figures `train_model` reports, p50 of one `Triager.classify` call (model + rules +
+policy) over 2,000 single real texts, and the time `train_model` took.
 
-    python -m benchmarks.family_comparison            # the table (+ a distilled prototype)
+    python -m benchmarks.family_comparison            # the table
     python -m benchmarks.family_comparison --tune     # the recipe search, on real train rows
 
-`--tune` never touches the calibration files: it fits on the authored rows plus 70 % of the
-real training rows and scores the other 30 % (split stratified by category, fixed seed), by
-macro-F1 of the uncalibrated argmax. The variants the table calls "tuned" were chosen so.
+`--tune` never touches the calibration files: it fits on the authored rows (data/train.csv +
+data/registers.csv) plus 70 % of the real training rows and scores the other 30 % (split
+stratified by category, fixed seed), by macro-F1 of the uncalibrated argmax. The variants the
+table calls "tuned" were chosen so.
 Needs the encoders' weights (`make embeddings`). One core for BLAS, as benchmarks/in_process.
 """
 
@@ -27,27 +32,21 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
-from tokenizers import Tokenizer
 
-from model import static_embeddings
 from model.classifier import ClassifierConfig, TwoHeadClassifier
-from model.embeddings import default_encoder
 from model.labels import HEADS
 from model.records import FeedbackItem
-from model.scoring import FastScorer
-from model.static_embeddings import StaticEncoder
-from training.datasets import LABELLED_COLUMNS, LabelledDataset, load_labelled
+from training.datasets import LABELLED_COLUMNS, LabelledDataset, load_labelled, load_many
 from training.evaluate import evaluate
 from training.train import train_model
+from triage.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -63,14 +62,6 @@ BASELINES: list[tuple[str, str, dict[str, object]]] = [
 TUNED: list[tuple[str, str, dict[str, object]]] = [
     ("tfidf_logreg, char 1-4-grams", "tfidf_logreg", {"char_ngrams": (1, 4)}),
 ]
-# A prototype, not a family: tfidf_static's code with a static table distilled here from
-# all-MiniLM-L6-v2 itself (English; each vocabulary token's sentence embedding, Model2Vec's
-# recipe without PCA or weighting), to see what a static MiniLM would give within budget.
-DISTILLED: tuple[str, str, dict[str, object]] = (
-    "tfidf_static, MiniLM-distilled table",
-    "tfidf_static",
-    {},
-)
 TUNING_GRID: list[tuple[str, dict[str, object]]] = [
     ("tfidf_logreg", {}),
     ("tfidf_logreg", {"c_category": 5.0, "c_severity": 5.0}),
@@ -116,87 +107,94 @@ def _p50_ms(run: Callable[[FeedbackItem], object], items: Sequence[FeedbackItem]
     return 1000 * statistics.median(timings)
 
 
-def _one_at_a_time(scorer: FastScorer) -> Callable[[FeedbackItem], object]:
-    return lambda item: scorer.predict_proba([item])
-
-
-def minilm_static_encoder() -> StaticEncoder:
-    """A static encoder whose row per WordPiece token is all-MiniLM-L6-v2's embedding of
-    "[CLS] token [SEP]" (about a minute on 2 cores)."""
-    encoder = default_encoder()
-    tokenizer = Tokenizer.from_str(encoder.tokenizer.to_str())
-    size = tokenizer.get_vocab_size()
-    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
-    table = np.zeros((size, encoder.config.hidden_size), dtype=np.float32)
-    for start in range(0, size, 512):
-        ids = np.arange(start, min(size, start + 512), dtype=np.int64)
-        batch = np.stack([np.full_like(ids, cls), ids, np.full_like(ids, sep)], axis=1)
-        table[ids] = encoder.forward(batch, np.ones(batch.shape, dtype=np.float32))
-    return StaticEncoder(tokenizer, table)
-
-
 def _describe(overrides: dict[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in overrides.items()) or "defaults"
 
 
-def compare(
-    folder: Path,
-    variants: list[tuple[str, str, dict[str, object]]],
-    distilled: StaticEncoder | None = None,
-) -> None:
-    train = _dataset(_frame([DATA / "train.csv", *_real("train")]), folder, "train")
-    real_cal = _frame(_real("calibration"))
-    authored_cal = _frame([DATA / "calibration.csv"])
-    calibration = _dataset(pd.concat([real_cal, authored_cal]), folder, "calibration")
-    real = _dataset(real_cal, folder, "real_calibration")
-    authored = _dataset(authored_cal, folder, "authored_calibration")
+# `triage train`'s defaults (Settings.target_precision, Settings.red_target_recall).
+TARGET_PRECISION = 0.95
+RED_TARGET_RECALL = 0.98
+
+
+def _cell(value: float | None, width: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.3f}"
+
+
+def compare(variants: list[tuple[str, str, dict[str, object]]]) -> None:
+    settings = Settings()
+    train = load_many(settings.train_paths)
+    real = load_labelled(settings.data_dir / "real" / "calibration")
+    authored = load_labelled(settings.data_dir / "calibration.csv")
     single = (real.items * 2)[:2000]
     print(
-        f"train {len(train)} rows; calibration {len(calibration)} "
-        f"(real {len(real)}, authored {len(authored)}); latency over {len(single)} texts"
+        f"train {len(train)} rows ({', '.join(p.name for p in settings.train_paths)}); "
+        f"fit set real calibration {len(real)}; authored {len(authored)} (measured only); "
+        f"latency over {len(single)} texts"
     )
-    header = (
-        f"| {'model':<38} | cat F1 real | sev F1 real | cat F1 auth | sev F1 auth "
-        "| red recall model | red recall +rules | classify p50 ms | scorer p50 ms | train s |"
-    )
-    print()
-    print(header)
-    print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    rows: list[tuple[tuple[str, str, dict[str, object]], StaticEncoder | None]] = [
-        (variant, None) for variant in variants
+    columns = [
+        ("model", 30),
+        ("cat F1 real", 11),
+        ("sev F1 real", 11),
+        ("cat F1 auth", 11),
+        ("sev F1 auth", 11),
+        ("red recall", 10),
+        ("green>red", 9),
+        ("coverage", 8),
+        ("auto cat prec", 13),
+        ("OOF red recall", 14),
+        ("OOF green>red", 13),
+        ("OOF coverage", 12),
+        ("classify p50 ms", 15),
+        ("train s", 7),
     ]
-    if distilled is not None:
-        rows.append((DISTILLED, distilled))
-    for (name, family, overrides), encoder in rows:
-        config = ClassifierConfig.for_family(family, **overrides)
-        with ExitStack() as stack:
-            if encoder is not None:  # the prototype: its table in place of the packaged one
-                replace = mock.patch.object(static_embeddings, "default_static_encoder")
-                stack.enter_context(replace).return_value = encoder
-            started = time.perf_counter()
-            trained = train_model(train=train, calibration=calibration, config=config)
-            seconds = time.perf_counter() - started
-            on_real = evaluate(trained.triager, real)
-            on_authored = evaluate(trained.triager, authored)
-            classify = _p50_ms(trained.triager.classify, single)
-            scoring = _p50_ms(_one_at_a_time(trained.classifier.fast_scorer()), single)
-        model_real, model_auth = on_real["model"], on_authored["model"]
-        print(
-            f"| {name:<38} | {model_real['category']['macro_f1']:>11.3f} "
-            f"| {model_real['severity']['macro_f1']:>11.3f} "
-            f"| {model_auth['category']['macro_f1']:>11.3f} "
-            f"| {model_auth['severity']['macro_f1']:>11.3f} "
-            f"| {model_real['red_recall']:>16.3f} "
-            f"| {on_real['combined']['red_recall']:>17.3f} "
-            f"| {classify:>15.3f} | {scoring:>13.3f} | {seconds:>7.1f} |",
-            flush=True,
-        )
     print()
-    print("red recall: real calibration rows; classify: Triager.classify (model + rules + policy)")
+    print("| " + " | ".join(f"{title:<{width}}" for title, width in columns) + " |")
+    print("|" + "|".join("-" * (width + 2) for _, width in columns) + "|")
+    widths = [width for _, width in columns]
+    for name, family, overrides in variants:
+        config = ClassifierConfig.for_family(family, calibration="temperature", **overrides)
+        started = time.perf_counter()
+        trained = train_model(
+            train=train,
+            calibration=real,
+            config=config,
+            target_precision=TARGET_PRECISION,
+            red_target_recall=RED_TARGET_RECALL,
+        )
+        seconds = time.perf_counter() - started
+        on_real = trained.evaluation  # `evaluate(trained.triager, real)`, run by train_model
+        on_authored = evaluate(trained.triager, authored)
+        oof = trained.evaluation["out_of_fold"]
+        classify = _p50_ms(trained.triager.classify, single)
+        combined = on_real["combined"]
+        figures = [
+            on_real["model"]["category"]["macro_f1"],
+            on_real["model"]["severity"]["macro_f1"],
+            on_authored["model"]["category"]["macro_f1"],
+            on_authored["model"]["severity"]["macro_f1"],
+            combined["red_recall"],
+            combined["green_flagged_red"],
+            combined["coverage"],
+            combined["auto_applied_precision"]["category"],
+            oof["red_recall"],
+            oof["green_flagged_red"],
+            oof["coverage"],
+            classify,
+        ]
+        cells = [f"{name:<{widths[0]}}"]
+        cells += [_cell(v, w) for v, w in zip(figures, widths[1:-1], strict=True)]
+        cells.append(f"{seconds:>{widths[-1]}.1f}")
+        print("| " + " | ".join(cells) + " |", flush=True)
+    print()
+    print(
+        "real: data/real/calibration (the fit set); auth: data/calibration.csv (measured only); "
+        "red recall, green>red, coverage: model + rules + policy; OOF: policy fitted on four "
+        "fifths of the real set, applied to the rest; classify: Triager.classify"
+    )
 
 
 def tune(folder: Path) -> None:
-    authored = _frame([DATA / "train.csv"])
+    authored = _frame([DATA / "train.csv", DATA / "registers.csv"])
     real = _frame(_real("train"))
     fit_part, held_out = train_test_split(
         real, test_size=0.3, random_state=13, stratify=real["category"]
@@ -233,16 +231,12 @@ def tune(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="Search recipes on real train rows.")
-    parser.add_argument(
-        "--no-distilled", action="store_true", help="Skip the MiniLM-distilled prototype row."
-    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        if args.tune:
+    if args.tune:
+        with tempfile.TemporaryDirectory() as scratch:
             tune(Path(scratch))
-        else:
-            distilled = None if args.no_distilled else minilm_static_encoder()
-            compare(Path(scratch), BASELINES + TUNED, distilled)
+    else:
+        compare(BASELINES + TUNED)
 
 
 if __name__ == "__main__":
