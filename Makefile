@@ -22,6 +22,7 @@ browser: ## install Debian's chromium for the browser tests, unless it is there
 		&& DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
 run: setup ## main job: train the default model if none exists, migrate the database, serve
+	$(BIN)/triage fetch-embeddings --configured
 	$(BIN)/triage train --if-missing
 	$(BIN)/triage serve
 
@@ -29,6 +30,7 @@ classify: setup ## classify a sample text on the command line
 	$(BIN)/triage classify $(SAMPLE) --source trustpilot --rating 1
 
 train: setup ## (re)train the default model on data/
+	$(BIN)/triage fetch-embeddings --configured
 	$(BIN)/triage train
 
 lint: setup

