@@ -71,6 +71,7 @@ def test_the_real_calibration_part_is_apart_from_training_and_holds_every_label(
     assert not {normalized_text(r.item.text) for r in calibration.rows} & {
         normalized_text(r.item.text) for r in train.rows
     }
+
     # Stratified: every category x severity a source has with 2+ rows is in both parts.
     def strata(dataset: LabelledDataset) -> set[tuple[str, str]]:
         return {(r.category.value, r.severity.value) for r in dataset.rows}
