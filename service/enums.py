@@ -47,6 +47,7 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"
     DISMISSED = "dismissed"
     ESCALATED = "escalated"
+    AUTO_APPLY_SWITCHED_OFF = "auto_apply_switched_off"
 
 
 class ActorType(StrEnum):

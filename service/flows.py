@@ -18,10 +18,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from model.labels import Severity
+from service import audit
 from service.db import is_unavailable, transaction
 from service.model_holder import ModelState, freeze_loaded_objects
 from service.runtime import Runtime
-from service.schemas import ClassifyResult, DismissIn, ItemIn, ItemPublic, ResolveIn, ReviewIn
+from service.schemas import (
+    AutoApplyIn,
+    AutoApplyState,
+    ClassifyResult,
+    DismissIn,
+    ItemIn,
+    ItemPublic,
+    ResolveIn,
+    ReviewIn,
+)
 from service.webhooks import Notification
 from service.workflow import (
     Actor,
@@ -115,6 +125,7 @@ def classify_submitted(
                     items=items,
                     actors=actors,
                     max_chars=runtime.settings.max_text_chars,
+                    gate=runtime.gate,
                 )
                 results: list[ClassifyResult | Rejected] = [
                     ClassifyResult.model_validate(o.public | {"duplicate": o.duplicate})
@@ -222,6 +233,10 @@ def _review(
     item = review_item(
         session=session, item_id=item_id, review=body, actor=actor, policy=runtime.policy
     )
+    # A verdict on an audit sample may switch a class off (in this transaction).
+    audit.after_review(
+        session, item=item, triager=runtime.holder.triager, settings=runtime.settings
+    )
     result = to_public(item)
     reviewed = next(e for e in reversed(item.events) if e.kind == "reviewed")
     notifications = (
@@ -299,3 +314,24 @@ def reload_model(runtime: Runtime) -> tuple[ModelState, bool]:
         return state, False
     os.kill(supervisor, signal.SIGHUP)
     return state, True
+
+
+def model_state(runtime: Runtime) -> dict[str, object]:
+    """The loaded model, with its auto-apply switches and live audit precision."""
+    state = runtime.holder.state
+    with transaction(runtime.factory) as session:
+        auto_apply = audit.auto_apply_state(
+            session, triager=state.triager, settings=runtime.settings
+        )
+    return state.describe() | {"auto_apply": auto_apply.model_dump(mode="json")}
+
+
+def set_auto_apply(runtime: Runtime, body: AutoApplyIn, actor: Actor) -> AutoApplyState:
+    """An admin switches auto-apply of one class of the served model version on or off;
+    returns the model's auto-apply state after the change."""
+    triager = runtime.holder.triager
+    with transaction(runtime.factory) as session:
+        audit.set_auto_apply(
+            session, triager=triager, body=body, actor_type=actor.type.value, actor=actor.name
+        )
+        return audit.auto_apply_state(session, triager=triager, settings=runtime.settings)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.audit import AutoApplyGate
 from service.auth import Principal
 from service.batching import ClassifyBatcher
 from service.model_holder import ModelHolder
@@ -32,3 +33,8 @@ class Runtime:
     # Gathers concurrent single-item classify requests into one transaction; set by
     # `service.app.build_runtime`, which wires it to `flows.classify_submitted`.
     batcher: ClassifyBatcher = field(init=False)
+    # Draws audit samples and holds back switched-off classes (service/audit.py).
+    gate: AutoApplyGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gate = AutoApplyGate.from_settings(self.settings)

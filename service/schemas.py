@@ -16,13 +16,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
 )
 
-from model.labels import Category, Severity
+from model.labels import HEAD_LABELS, Category, Severity
 from service.enums import ItemStatus, Owner, ResponseRule
 
 # The largest offset or position a database integer holds (BIGINT).
@@ -214,6 +216,10 @@ class ItemPublic(BaseModel):
     model_version: str | None
     rules_version: str
     reviewed: bool = Field(description="Whether a human has confirmed or corrected the labels.")
+    audit: bool = Field(
+        description="An audit sample: the policy would have auto-applied it (decision "
+        "auto_applied), a random draw sent it to reviewers instead (reason audit_sample).",
+    )
 
 
 class ItemDetail(ItemPublic):
@@ -294,3 +300,93 @@ class DismissIn(InputModel):
     )
     reason: DismissReason
     note: str | None = Field(default=None, max_length=5000)
+
+
+# ---- audit sampling and auto-apply switches (service/audit.py) -------------------------------
+
+
+class Head(StrEnum):
+    CATEGORY = "category"
+    SEVERITY = "severity"
+
+
+class AutoApplyIn(InputModel):
+    """Switch auto-apply of one class of the served model version on or off."""
+
+    head: Head
+    label: str = Field(min_length=1, max_length=32, description="A label of that head.")
+    enabled: StrictBool
+    reason: str | None = Field(default=None, max_length=2000, description="Why (recorded).")
+
+    @field_validator("label")
+    @classmethod
+    def _known_label(cls, value: str, info: ValidationInfo) -> str:
+        head = info.data.get("head")
+        if head is not None and value not in HEAD_LABELS[head.value]:
+            known = ", ".join(HEAD_LABELS[head.value])
+            raise ValueError(f"{value!r} is not a {head.value} label (one of {known})")
+        return value
+
+
+class AuditClass(BaseModel):
+    """The audits of one proposed class of one head."""
+
+    head: str
+    label: str
+    audited: int = Field(description="Audit samples proposing this label.")
+    reviewed: int = Field(description="Of them, reviewed by a human (n).")
+    correct: int = Field(description="Reviews that kept the proposed label.")
+    precision: float | None = Field(description="correct / reviewed; null without reviews.")
+    ci_low: float | None = Field(description="Two-sided 95 % exact interval, low end.")
+    ci_high: float | None = Field(description="Two-sided 95 % exact interval, high end.")
+    lower_bound: float | None = Field(description="One-sided 95 % exact lower bound.")
+    upper_bound: float | None = Field(description="One-sided 95 % exact upper bound.")
+    target: float | None
+    enabled: bool = Field(description="Whether the model may auto-apply this class now.")
+    changed_at: datetime | None
+    changed_by: str | None
+    change_reason: str | None
+
+
+class AuditSection(BaseModel):
+    """Live precision of auto-applied labels, from reviewers' verdicts on audit samples."""
+
+    definition: str
+    model_version: str | None = Field(description="The served model version (the scope).")
+    share: float = Field(description="TRIAGE_AUDIT_SHARE.")
+    target: float | None = Field(description="The model's target precision.")
+    min_reviews: int = Field(description="TRIAGE_AUDIT_MIN_REVIEWS.")
+    switch_off_bound: str = Field(description="TRIAGE_AUDIT_SWITCH_OFF_BOUND: lower or upper.")
+    confidence: float
+    classes: list[AuditClass]
+
+
+class AutoApplyChange(BaseModel):
+    """One change of a class's auto-apply switch."""
+
+    id: int
+    model_version: str
+    head: str
+    label: str
+    enabled: bool
+    changed_at: datetime
+    actor_type: str
+    changed_by: str
+    reason: str
+    item_id: int | None = Field(description="The reviewed item that switched it (automatic).")
+    data: dict[str, Any]
+
+
+class AutoApplyState(BaseModel):
+    model_version: str | None
+    switched_off: list[str] = Field(description="'head:label' of each class switched off.")
+    audit: AuditSection
+    history: list[AutoApplyChange] = Field(description="Switch changes, newest first (50).")
+
+
+class MetricsOut(BaseModel):
+    """The managers' figures (service/metrics.py) and the audit section."""
+
+    model_config = ConfigDict(extra="allow")
+
+    audit: AuditSection

@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -81,6 +91,9 @@ class Item(Base):
     # Lower confidence of the two heads (0 without a model): the queue's last sort key.
     confidence: Mapped[float] = mapped_column(default=0.0)
     reviewed: Mapped[bool] = mapped_column(default=False)
+    # An audit sample: the policy would have auto-applied it; it waits for a human instead,
+    # and the verdict measures the live precision of auto-applied labels (service/audit.py).
+    audit: Mapped[bool] = mapped_column(default=False, server_default=false())
     owner: Mapped[str] = mapped_column(String(32), index=True)
     response_rule: Mapped[str] = mapped_column(String(64))
     routing_rule: Mapped[str] = mapped_column(String(128))
@@ -246,3 +259,25 @@ class WebhookDelivery(Base):
     status_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
     delivered: Mapped[bool]
+
+
+class AutoApplySwitch(Base):
+    """One change of whether a model version may auto-apply one class of one head (append-only:
+    the latest row of a (model_version, head, label) is its state; no row means on)."""
+
+    __tablename__ = "auto_apply_switches"
+    __table_args__ = (Index("ix_auto_apply_switches_class", "model_version", "head", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(128))
+    head: Mapped[str] = mapped_column(String(16))  # category | severity
+    label: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool]
+    changed_at: Mapped[datetime]
+    actor_type: Mapped[str] = mapped_column(String(16))  # system | human
+    changed_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    # The audit figures when the change was made (n, correct, bounds, target), if any.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The reviewed item whose verdict switched the class off (automatic changes).
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))

@@ -20,6 +20,7 @@ from model.engine import Triager, TriageResult
 from model.errors import InvalidInputError
 from model.labels import Category, Decision, Severity
 from model.records import FeedbackItem, item_from_row
+from service.audit import NO_HOLD, AutoApplyGate, Hold
 from service.enums import (
     UNACKNOWLEDGED_STATUSES,
     ActorType,
@@ -141,6 +142,7 @@ def _public(
         "model_version": field("model_version"),
         "rules_version": field("rules_version"),
         "reviewed": field("reviewed"),
+        "audit": field("audit"),
     }
 
 
@@ -346,6 +348,7 @@ def _new_rows(
     actor: Actor,
     now: datetime,
     in_batch: Counter[str],
+    hold: Hold = NO_HOLD,
 ) -> _NewRows:
     category = result.category.value if result.category else None
     severity = result.severity.value if result.severity else None
@@ -362,7 +365,9 @@ def _new_rows(
         now=now,
         in_batch=in_batch,
     )
-    waits = result.decision is not Decision.AUTO_APPLIED
+    # The decision stays the policy's; an audit sample or a switched-off class waits anyway.
+    waits = result.decision is not Decision.AUTO_APPLIED or hold.held
+    reasons = [*result.reasons, *hold.reasons]
     status = ItemStatus.NEEDS_REVIEW if waits else ItemStatus.ROUTED
     confidences = [c for c in (result.category_confidence, result.severity_confidence) if c]
     item = {
@@ -382,11 +387,12 @@ def _new_rows(
         "severity": severity,
         "flags": flags,
         "decision": result.decision.value,
-        "reasons": list(result.reasons),
+        "reasons": reasons,
         "category_confidence": result.category_confidence,
         "severity_confidence": result.severity_confidence,
         "confidence": min(confidences) if confidences else 0.0,
         "reviewed": False,
+        "audit": hold.audit,
         "owner": routing.owner.value,
         "response_rule": routing.response_rule.value,
         "routing_rule": routing.rule,
@@ -423,7 +429,8 @@ def _new_rows(
             to_status=status.value,
             data={
                 "decision": result.decision.value,
-                "reasons": list(result.reasons),
+                "reasons": reasons,
+                "audit": hold.audit,
                 "submitted_by": actor.name,
             },
         ),
@@ -557,11 +564,13 @@ def classify_and_store(
     actors: Sequence[Actor],
     max_chars: int,
     now: datetime | None = None,
+    gate: AutoApplyGate | None = None,
 ) -> list[Stored | Rejected]:
     """Classify, route and store each item, submitted by the actor at the same index; a
     re-posted (source, external_id) returns the stored item. Bad items are returned as
     `Rejected` by index; the rest go on. The caller commits; on a concurrent insert of the
-    same external id it retries once."""
+    same external id it retries once. `gate` draws audit samples and holds back switched-off
+    classes (service/audit.py)."""
     if len(actors) != len(items):
         raise ValueError(f"{len(items)} items but {len(actors)} actors")
     now = now or utcnow()
@@ -587,6 +596,7 @@ def classify_and_store(
             seen_in_batch[key] = index
         fresh.append((index, raw, parsed))
     results = triager.classify_many([parsed for _, _, parsed in fresh])
+    holds = gate.holds(session, results) if gate else [NO_HOLD] * len(results)
     in_batch: Counter[str] = Counter()
     rows = [
         _new_rows(
@@ -598,8 +608,9 @@ def classify_and_store(
             actor=actors[index],
             now=now,
             in_batch=in_batch,
+            hold=hold,
         )
-        for (index, raw, parsed), result in zip(fresh, results, strict=True)
+        for (index, raw, parsed), result, hold in zip(fresh, results, holds, strict=True)
     ]
     for (index, _, _), stored in zip(fresh, _insert_new(session, rows, now=now), strict=True):
         outcomes[index] = stored

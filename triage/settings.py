@@ -175,6 +175,27 @@ class Settings(BaseSettings):
         description="Set by `triage serve --workers N` for its workers, not by users: the "
         "process to signal so that every worker reloads the model.",
     )
+    audit_share: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        description="Share of would-be auto-applied items sent to the review queue as audits.",
+    )
+    audit_seed: int | None = Field(
+        default=None,
+        description="Seed of the audit draw (tests); unset: the operating system's randomness.",
+    )
+    audit_min_reviews: int = Field(
+        default=20,
+        ge=1,
+        description="Audited reviews of a class before its live precision may switch it off.",
+    )
+    audit_switch_off_bound: str = Field(
+        default="lower",
+        pattern="^(lower|upper)$",
+        description="Which one-sided 95 % bound must stay at or above the target: lower (the "
+        "precision must be shown to reach it) or upper (off once shown to miss it).",
+    )
 
     @property
     def train_paths(self) -> list[Path]:

@@ -15,15 +15,28 @@ from service.db import transaction
 from service.deps import Admin, Reader, RuntimeDep
 from service.enums import Role
 from service.errors import BadGatewayError
-from service.schemas import InputModel
+from service.schemas import AutoApplyIn, AutoApplyState, InputModel
 
 router = APIRouter(prefix="/v1", tags=["admin"], route_class=JsonRoute, responses=KEYED)
 
 
 @router.get("/model")
 def model_info(runtime: RuntimeDep, _: Reader) -> dict[str, Any]:
-    """The loaded model: source, registry version, model and rules versions, thresholds."""
-    return runtime.holder.state.describe()
+    """The loaded model: source, registry version, model and rules versions, thresholds, and
+    `auto_apply`: the classes switched off, the live audit precision and the switch history."""
+    return flows.model_state(runtime)
+
+
+@router.post(
+    "/model/auto-apply",
+    response_model=AutoApplyState,
+    responses=WITH_BODY
+    | {409: {"model": ErrorBody, "description": "No model is loaded: nothing to switch."}},
+)
+def auto_apply(body: AutoApplyIn, runtime: RuntimeDep, principal: Admin) -> AutoApplyState:
+    """Switch auto-apply of one class of the served model version on (e.g. after it was
+    switched off by its audits) or off; recorded with who and why."""
+    return flows.set_auto_apply(runtime, body, principal.actor)
 
 
 @router.post(

@@ -7,14 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from service.api.contract import KEYED, JsonRoute, ReceivedFrom, ReceivedTo
+from service.audit import audit_section
 from service.db import transaction
 from service.deps import Reader, RuntimeDep
 from service.metrics import compute_metrics
+from service.schemas import MetricsOut
 
 router = APIRouter(prefix="/v1", tags=["metrics"], route_class=JsonRoute, responses=KEYED)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_model=MetricsOut)
 def metrics(
     runtime: RuntimeDep,
     _: Reader,
@@ -22,8 +24,13 @@ def metrics(
     received_to: ReceivedTo = None,
     bucket: Annotated[str, Query(pattern="^(day|week)$")] = "day",
 ) -> dict[str, Any]:
-    """Response time, completion rate, repeat issues, risk trend, agreement, rule precision."""
+    """Response time, completion rate, repeat issues, risk trend, agreement, rule precision,
+    and the live precision of auto-applied labels from audit samples (`audit`)."""
     with transaction(runtime.factory) as session:
-        return compute_metrics(
+        figures = compute_metrics(
             session=session, received_from=received_from, received_to=received_to, bucket=bucket
         )
+        figures["audit"] = audit_section(
+            session, triager=runtime.holder.triager, settings=runtime.settings
+        )
+        return figures

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from service.audit import audit_section
 from service.db import transaction
 from service.metrics import compute_metrics
 from service.schemas import instant
@@ -48,6 +49,9 @@ def dashboard(request: Request) -> Response:
         start, end = end - timedelta(days=1), end
     with transaction(runtime.factory) as db:
         metrics = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
+        metrics["audit"] = audit_section(
+            db, triager=runtime.holder.triager, settings=runtime.settings
+        ).model_dump(mode="json")
     return render(
         request,
         "dashboard.html",

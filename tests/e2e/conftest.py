@@ -185,6 +185,8 @@ def e2e_settings(database_url: str, model_path: Path, **overrides: Any) -> Setti
         "escalation_interval_seconds": 0,
         "model_source": "file",
         "model_path": model_path,
+        # Audit samples are drawn at random; the tests that want them ask for a share.
+        "audit_share": 0.0,
     }
     return Settings(**(values | overrides))
 

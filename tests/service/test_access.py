@@ -23,6 +23,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/metrics"): {"helpdesk", "reviewer", "admin"},
     ("GET", "/v1/model"): {"helpdesk", "reviewer", "admin"},
     ("POST", "/v1/model/reload"): {"admin"},
+    ("POST", "/v1/model/auto-apply"): {"admin"},
     ("POST", "/v1/keys"): {"admin"},
     ("GET", "/v1/keys"): {"admin"},
     ("DELETE", "/v1/keys/{key_id}"): {"admin"},
@@ -37,6 +38,7 @@ BODIES: dict[str, Any] = {
     "/v1/classify": {"text": "How do I add a second admin?"},
     "/v1/classify/batch": {"items": [{"text": "How do I add a second admin?"}]},
     "/v1/keys": {"role": "helpdesk", "name": "x"},
+    "/v1/model/auto-apply": {"head": "category", "label": "review", "enabled": True},
 }
 
 
