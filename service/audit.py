@@ -23,6 +23,7 @@ scipy is imported only when figures are computed (never at start-up or to classi
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ from triage.settings import Settings
 
 AUDIT_REASON = "audit_sample"
 CONFIDENCE = 0.95  # of the two-sided interval, and of each one-sided bound
+UPPER_RULE_MIN_REVIEWS = 20
 HISTORY_LIMIT = 50
 
 DEFINITION = (
@@ -271,6 +273,21 @@ def target_precision(triager: Triager) -> float:
     return DEFAULT_TARGET_PRECISION
 
 
+def min_reviews_for(settings: Settings, target: float | None) -> int:
+    """Reviewed audits a class needs before they may switch it off (`TRIAGE_AUDIT_MIN_REVIEWS`).
+
+    Unset, under the lower-bound rule: as many as an all-correct record needs for its bound to
+    reach the target (59 at 0.95, since 0.05 ** (1 / 59) >= 0.95). With fewer, the bound is
+    below the target for want of evidence, not because of mistakes, and every class would go
+    off; until then a class keeps the evidence it was switched on with, its calibration rows.
+    """
+    if settings.audit_min_reviews is not None:
+        return settings.audit_min_reviews
+    if settings.audit_switch_off_bound != "lower" or target is None or not 0 < target < 1:
+        return UPPER_RULE_MIN_REVIEWS
+    return math.ceil(math.log(1 - CONFIDENCE) / math.log(target) - 1e-9)
+
+
 def _fails(row: AuditClass, *, target: float, min_reviews: int, bound: str) -> bool:
     """Whether a class's audits say its auto-applied labels miss the target."""
     if row.reviewed < min_reviews:
@@ -288,7 +305,7 @@ def audit_section(session: Session, *, triager: Triager, settings: Settings) -> 
         model_version=version,
         share=settings.audit_share,
         target=target,
-        min_reviews=settings.audit_min_reviews,
+        min_reviews=min_reviews_for(settings, target),
         switch_off_bound=settings.audit_switch_off_bound,
         confidence=CONFIDENCE,
         classes=[],
@@ -352,7 +369,7 @@ def after_review(
         if not _fails(
             row,
             target=section.target,
-            min_reviews=settings.audit_min_reviews,
+            min_reviews=section.min_reviews,
             bound=settings.audit_switch_off_bound,
         ):
             continue

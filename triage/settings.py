@@ -185,10 +185,12 @@ class Settings(BaseSettings):
         default=None,
         description="Seed of the audit draw (tests); unset: the operating system's randomness.",
     )
-    audit_min_reviews: int = Field(
-        default=20,
+    audit_min_reviews: int | None = Field(
+        default=None,
         ge=1,
-        description="Audited reviews of a class before its live precision may switch it off.",
+        description="Audited reviews of a class before its live precision may switch it off. "
+        "Unset: under the lower-bound rule, as many as an all-correct record needs for its "
+        "bound to reach the target (59 at 0.95); under the upper-bound rule, 20.",
     )
     audit_switch_off_bound: str = Field(
         default="lower",

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from model.artifact import load_triager
 from model.labels import HEAD_LABELS, Category, Decision
 from model.records import FeedbackItem
-from service.audit import AUDIT_REASON, AutoApplyGate, off_reason
+from service.audit import AUDIT_REASON, AutoApplyGate, min_reviews_for, off_reason
 from service.db import transaction
 from service.model_holder import ModelHolder
 from service.tables import AutoApplySwitch
@@ -439,3 +439,29 @@ def test_the_console_marks_audit_samples(make_api: Any, calibration_set: Labelle
     page = api.client.get(f"/ui/items/{item['id']}").text
     assert 'class="badge audit"' in page and "Audit sample" in page
     assert AUDIT_REASON in page
+
+
+@pytest.mark.parametrize(("target", "needed"), [(0.9, 29), (0.95, 59), (0.99, 299)])
+def test_unset_minimum_is_what_a_perfect_record_needs_to_clear_the_target(
+    target: float, needed: int
+) -> None:
+    settings = Settings(audit_min_reviews=None, audit_switch_off_bound="lower")
+    assert min_reviews_for(settings, target) == needed
+    # Exactly enough: all-correct audits of that many clear the target, one fewer do not.
+    assert beta.ppf(0.05, needed, 1) >= target > beta.ppf(0.05, needed - 1, 1)
+    assert min_reviews_for(Settings(audit_switch_off_bound="upper"), target) == 20
+    assert min_reviews_for(Settings(audit_min_reviews=7), target) == 7
+
+
+def test_by_default_perfect_audits_never_switch_a_class_off(
+    make_api: Any, calibration_set: LabelledDataset
+) -> None:
+    """Under the default (lower-bound rule, minimum unset) a class is judged only once a
+    perfect record could clear the target: twenty confirmed audits leave it on."""
+    api = make_api(audit_share=1.0, audit_min_reviews=None)
+    category, severity, same = most_common_class(auto_applied(api, calibration_set))
+    for item in post(api, [same[n % len(same)].text for n in range(20)]):
+        review(api, item, category, severity)
+    section = api.get("/v1/metrics").json()["audit"]
+    assert section["min_reviews"] == 59  # the model's target precision is 0.95
+    assert api.get("/v1/model").json()["auto_apply"]["switched_off"] == []
