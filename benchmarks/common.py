@@ -28,6 +28,20 @@ import httpx
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 CALIBRATION_CSV = PROJECT_ROOT / "data" / "calibration.csv"
+
+
+def single_call_latencies(run: Any, items: Sequence[Any]) -> list[float]:
+    """Seconds of `run(item)` for each item, one call at a time, after 50 warm-up calls."""
+    for item in items[:50]:  # warm caches
+        run(item)
+    timings = []
+    for item in items:
+        started = time.perf_counter()
+        run(item)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -40,6 +40,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
+from benchmarks.common import single_call_latencies
 from model.classifier import ClassifierConfig, TwoHeadClassifier
 from model.labels import HEADS
 from model.records import FeedbackItem
@@ -97,14 +98,7 @@ def _real(part: str) -> list[Path]:
 
 
 def _p50_ms(run: Callable[[FeedbackItem], object], items: Sequence[FeedbackItem]) -> float:
-    for item in items[:50]:  # warm caches
-        run(item)
-    timings = []
-    for item in items:
-        started = time.perf_counter()
-        run(item)
-        timings.append(time.perf_counter() - started)
-    return 1000 * statistics.median(timings)
+    return 1000 * statistics.median(single_call_latencies(run, items))
 
 
 def _describe(overrides: dict[str, object]) -> str:

@@ -15,28 +15,16 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import single_call_latencies
 from model.artifact import load_triager, read_artifact
-from model.records import FeedbackItem
 from training.datasets import load_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 BANDS = ((1, 15), (16, 40), (41, 80), (81, 10_000))
-
-
-def _latencies(run: Callable[[FeedbackItem], object], items: Sequence[FeedbackItem]) -> list[float]:
-    for item in items[:50]:  # warm caches
-        run(item)
-    timings = []
-    for item in items:
-        started = time.perf_counter()
-        run(item)
-        timings.append(time.perf_counter() - started)
-    return timings
 
 
 def _ms(values: list[float], q: float) -> str:
@@ -69,9 +57,9 @@ def main() -> None:
         band = [i for i in items if low <= len(i.text.split()) <= high]
         if not band:
             continue
-        decision = _latencies(triager.classify, band)
-        fast = _latencies(lambda i: classifier.fast_scorer().predict_proba([i]), band)
-        stock = _latencies(lambda i: classifier.pipeline_proba([i]), band)
+        decision = single_call_latencies(triager.classify, band)
+        fast = single_call_latencies(lambda i: classifier.fast_scorer().predict_proba([i]), band)
+        stock = single_call_latencies(lambda i: classifier.pipeline_proba([i]), band)
         label = f"{low}-{high}" if high < 10_000 else f"{low}+"
         print(
             f"{label:<10}{len(band):>6}  {_ms(decision, 50):>12}{_ms(decision, 99):>8}  "
