@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.datastructures import Headers
@@ -207,7 +208,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if runtime is None:
                 current.engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served by the app itself (the package ships
+    # them), not from a CDN: the docs work where the service runs, internet or not.
+    app = FastAPIOffline(
         title="review-triage",
         version=API_VERSION,
         description="Classify B2B customer feedback, route it to an owner with a response "

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import Principal, authenticate, authorize, hash_key
 from service.db import transaction
@@ -50,12 +51,33 @@ async def principal_for(runtime: Runtime, key: str | None) -> Principal:
     return principal
 
 
+# The two ways to send a key, declared as security schemes so that /openapi.json names them
+# and /docs offers Authorize. Neither refuses a request itself (auto_error=False): the key is
+# read from the raw headers by `key_from_headers`, as `RequestGuard` reads it before the body,
+# so both always agree (APIKeyHeader takes an empty X-API-Key for none and would fall back to
+# the bearer key, which the guard refuses), and one 401 body answers every bad key.
+API_KEY_SCHEME = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    description="The API key in the `X-API-Key` header (used when both are sent).",
+    auto_error=False,
+)
+BEARER_SCHEME = HTTPBearer(
+    scheme_name="Bearer",
+    description="The API key as `Authorization: Bearer KEY`.",
+    auto_error=False,
+)
+
+
 async def _principal(
     runtime: RuntimeDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    request: Request,
+    _api_key: Annotated[str | None, Security(API_KEY_SCHEME)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER_SCHEME)],
 ) -> Principal:
-    return await principal_for(runtime, key_from_headers(authorization, x_api_key))
+    headers = request.headers
+    key = key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
+    return await principal_for(runtime, key)
 
 
 def require(permission: str) -> object:
