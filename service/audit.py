@@ -45,6 +45,7 @@ from service.schemas import (
     AutoApplyChange,
     AutoApplyIn,
     AutoApplyState,
+    Head,
 )
 from service.tables import AutoApplySwitch, Event, Item, Prediction, Review
 from triage.settings import Settings
@@ -321,7 +322,7 @@ def audit_section(session: Session, *, triager: Triager, settings: Settings) -> 
             switch = switches.get((head, label))
             section.classes.append(
                 AuditClass(
-                    head=head,
+                    head=Head(head),
                     label=label,
                     audited=count.audited,
                     reviewed=count.reviewed,
@@ -431,11 +432,11 @@ def _change(row: AutoApplySwitch) -> AutoApplyChange:
     return AutoApplyChange(
         id=row.id,
         model_version=row.model_version,
-        head=row.head,
+        head=Head(row.head),
         label=row.label,
         enabled=row.enabled,
         changed_at=row.changed_at,
-        actor_type=row.actor_type,
+        actor_type=ActorType(row.actor_type),
         changed_by=row.changed_by,
         reason=row.reason,
         item_id=row.item_id,

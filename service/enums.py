@@ -54,3 +54,10 @@ class ActorType(StrEnum):
     SYSTEM = "system"
     MODEL = "model"
     HUMAN = "human"
+
+
+class NotificationKind(StrEnum):
+    """What a webhook notification announces."""
+
+    RED_ITEM = "red_item"
+    ESCALATION = "escalation"

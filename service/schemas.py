@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -24,8 +25,15 @@ from pydantic import (
     field_validator,
 )
 
-from model.labels import HEAD_LABELS, Category, Severity
-from service.enums import ItemStatus, Owner, ResponseRule
+from model.labels import (
+    HEAD_LABELS,
+    AccountTier,
+    Category,
+    Decision,
+    FlagFamily,
+    Severity,
+)
+from service.enums import ActorType, EventKind, ItemStatus, Owner, ResponseRule
 
 # The largest offset or position a database integer holds (BIGINT).
 MAX_INT = 2**63 - 1
@@ -67,10 +75,21 @@ def _source(value: str) -> str:
     return lowered
 
 
+def _tier(value: Any) -> Any:
+    """A tier as files give it too: any case, spaces around it, empty for not given."""
+    if isinstance(value, str):
+        return value.strip().lower() or None
+    return value
+
+
 Instant = Annotated[datetime, AfterValidator(instant)]
 Source = Annotated[
     str, Field(max_length=SOURCE_MAX_CHARS), AfterValidator(storable), AfterValidator(_source)
 ]
+# The schema lists the four tiers; a tier in another case or with spaces is taken as that tier.
+Tier = Annotated[AccountTier | None, BeforeValidator(_tier)]
+# Every label of both heads, for the schema of a field whose head is another field.
+LABELS: tuple[str, ...] = (*HEAD_LABELS["category"], *HEAD_LABELS["severity"])
 
 
 class InputModel(BaseModel):
@@ -101,8 +120,9 @@ class ItemIn(InputModel):
         default=None, description='Star rating 1-5 (4, 4.0 and "4" are accepted).'
     )
     account_id: str | None = Field(default=None, max_length=256)
-    account_tier: str | None = Field(
-        default=None, max_length=32, description="strategic, enterprise, smb or unknown."
+    account_tier: Tier = Field(
+        default=None,
+        description="The account's tier (any case; empty means not given); routing reads it.",
     )
     author: str | None = Field(default=None, max_length=256)
     created_at: Instant | None = Field(
@@ -119,8 +139,13 @@ class BatchIn(InputModel):
     )
 
 
+class ReviewAction(StrEnum):
+    CONFIRM = "confirm"
+    CORRECT = "correct"
+
+
 class RedFlagPublic(BaseModel):
-    family: str
+    family: FlagFamily
     rule: str
     text: str
     start: int
@@ -137,14 +162,14 @@ class PredictionPublic(BaseModel):
     created_at: datetime
     model_version: str | None
     rules_version: str
-    category: str | None
-    severity: str | None
-    model_severity: str | None
+    category: Category | None
+    severity: Severity | None
+    model_severity: Severity | None
     category_confidence: float | None
     severity_confidence: float | None
     probabilities: dict[str, dict[str, float]] | None
     red_flags: list[RedFlagPublic]
-    decision: str
+    decision: Decision
     reasons: list[str]
 
 
@@ -153,14 +178,14 @@ class ReviewPublic(BaseModel):
 
     id: int
     created_at: datetime
-    actor_type: str
+    actor_type: ActorType
     actor: str
-    action: str
-    category: str
-    severity: str
-    model_category: str | None
-    model_severity: str | None
-    proposed_severity: str | None
+    action: ReviewAction
+    category: Category
+    severity: Severity
+    model_category: Category | None
+    model_severity: Severity | None
+    proposed_severity: Severity | None
     model_version: str | None
     note: str | None
 
@@ -170,11 +195,11 @@ class EventPublic(BaseModel):
 
     id: int
     created_at: datetime
-    kind: str
-    actor_type: str
+    kind: EventKind
+    actor_type: ActorType
     actor: str
-    from_status: str | None
-    to_status: str | None
+    from_status: ItemStatus | None
+    to_status: ItemStatus | None
     data: dict[str, Any]
 
 
@@ -191,18 +216,18 @@ class ItemPublic(BaseModel):
     external_id: str | None
     rating: int | None
     account_id: str | None
-    account_tier: str | None
+    account_tier: AccountTier | None
     author: str | None
     language: str | None
     created_at: datetime | None
     received_at: datetime
-    category: str | None
-    severity: str | None
+    category: Category | None
+    severity: Severity | None
     category_confidence: float | None
     severity_confidence: float | None
     probabilities: dict[str, dict[str, float]] | None
     red_flags: list[RedFlagPublic]
-    decision: str
+    decision: Decision
     reasons: list[str]
     owner: Owner
     response_rule: ResponseRule
@@ -254,11 +279,6 @@ class ItemPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-class ReviewAction(StrEnum):
-    CONFIRM = "confirm"
-    CORRECT = "correct"
 
 
 class ReviewIn(InputModel):
@@ -314,7 +334,12 @@ class AutoApplyIn(InputModel):
     """Switch auto-apply of one class of the served model version on or off."""
 
     head: Head
-    label: str = Field(min_length=1, max_length=32, description="A label of that head.")
+    label: str = Field(
+        min_length=1,
+        max_length=32,
+        description="A label of that head.",
+        json_schema_extra={"enum": list(LABELS)},
+    )
     enabled: StrictBool
     reason: str | None = Field(default=None, max_length=2000, description="Why (recorded).")
 
@@ -331,8 +356,8 @@ class AutoApplyIn(InputModel):
 class AuditClass(BaseModel):
     """The audits of one proposed class of one head."""
 
-    head: str
-    label: str
+    head: Head
+    label: str = Field(json_schema_extra={"enum": list(LABELS)})
     audited: int = Field(description="Audit samples proposing this label.")
     reviewed: int = Field(description="Of them, reviewed by a human (n).")
     correct: int = Field(description="Reviews that kept the proposed label.")
@@ -356,7 +381,9 @@ class AuditSection(BaseModel):
     share: float = Field(description="TRIAGE_AUDIT_SHARE.")
     target: float | None = Field(description="The model's target precision.")
     min_reviews: int = Field(description="TRIAGE_AUDIT_MIN_REVIEWS.")
-    switch_off_bound: str = Field(description="TRIAGE_AUDIT_SWITCH_OFF_BOUND: lower or upper.")
+    switch_off_bound: Literal["lower", "upper"] = Field(
+        description="TRIAGE_AUDIT_SWITCH_OFF_BOUND: lower or upper."
+    )
     confidence: float
     classes: list[AuditClass]
 
@@ -366,11 +393,11 @@ class AutoApplyChange(BaseModel):
 
     id: int
     model_version: str
-    head: str
-    label: str
+    head: Head
+    label: str = Field(json_schema_extra={"enum": list(LABELS)})
     enabled: bool
     changed_at: datetime
-    actor_type: str
+    actor_type: ActorType
     changed_by: str
     reason: str
     item_id: int | None = Field(description="The reviewed item that switched it (automatic).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -192,9 +193,8 @@ class Settings(BaseSettings):
         "Unset: under the lower-bound rule, as many as an all-correct record needs for its "
         "bound to reach the target (59 at 0.95); under the upper-bound rule, 20.",
     )
-    audit_switch_off_bound: str = Field(
+    audit_switch_off_bound: Literal["lower", "upper"] = Field(
         default="lower",
-        pattern="^(lower|upper)$",
         description="Which one-sided 95 % bound must stay at or above the target: lower (the "
         "precision must be shown to reach it) or upper (off once shown to miss it).",
     )

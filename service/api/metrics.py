@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -22,7 +22,7 @@ def metrics(
     _: Reader,
     received_from: ReceivedFrom = None,
     received_to: ReceivedTo = None,
-    bucket: Annotated[str, Query(pattern="^(day|week)$")] = "day",
+    bucket: Annotated[Literal["day", "week"], Query(description="Trend bucket.")] = "day",
 ) -> dict[str, Any]:
     """Response time, completion rate, repeat issues, risk trend, agreement, rule precision,
     and the live precision of auto-applied labels from audit samples (`audit`)."""

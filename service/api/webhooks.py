@@ -12,6 +12,7 @@ from service import outbox
 from service.api.contract import KEYED, NOT_FOUND, ErrorBody, JsonRoute, Limit, Offset
 from service.db import transaction
 from service.deps import Admin, RuntimeDep
+from service.enums import NotificationKind
 from service.outbox import DeliveryStatus
 from service.schemas import MAX_ID
 
@@ -25,7 +26,7 @@ class DeliveryPublic(BaseModel):
 
     id: int
     delivery_id: str
-    kind: str
+    kind: NotificationKind
     item_id: int
     event_id: int | None
     status: DeliveryStatus

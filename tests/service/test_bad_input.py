@@ -17,7 +17,7 @@ GOOD = "How do I add a second admin to our workspace?"
         ({"text": "x" * 20_001}, 422, "UnprocessableError", "20000"),
         ({"text": GOOD, "rating": 6}, 422, "UnprocessableError", "rating"),
         ({"text": GOOD, "rating": "four"}, 422, "UnprocessableError", "rating"),
-        ({"text": GOOD, "account_tier": "gold"}, 422, "UnprocessableError", "account_tier"),
+        ({"text": GOOD, "account_tier": "gold"}, 422, "ValidationError", "account_tier"),
         ({"rating": 3}, 422, "ValidationError", "text"),
         ({"text": GOOD, "colour": "red"}, 422, "ValidationError", "colour"),
         ({"text": 42}, 422, "ValidationError", "text"),
