@@ -243,6 +243,16 @@ UI_CSP = (
 )
 
 
+# The API documentation pages load their files from the service (fastapi-offline) and must not
+# reach anywhere else: ReDoc's script fetches its logo from a CDN (it hides it when that fails).
+# Their scripts and styles are inline, so only images, fonts and requests are held to 'self'.
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+DOCS_CSP = (
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
 _COMMON_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -252,6 +262,9 @@ _UI_HEADERS = (
     (b"content-security-policy", UI_CSP.encode()),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+
+
+_DOCS_HEADERS = ((b"content-security-policy", DOCS_CSP.encode()),)
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -349,6 +362,8 @@ class SecurityHeaders:
             wanted.extend(_UI_HEADERS)
             if not path.startswith("/ui/static"):
                 wanted.append((b"cache-control", b"no-store"))
+        elif path in DOCS_PATHS:
+            wanted.extend(_DOCS_HEADERS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

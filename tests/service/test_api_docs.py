@@ -38,6 +38,11 @@ def test_docs_pages_load_only_the_services_own_files(api: Api, page: str, script
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in response.text
+    # And the browser may load no image, font or data from elsewhere (ReDoc wants its logo).
+    policy = response.headers["content-security-policy"]
+    assert {"img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'"} <= {
+        part.strip() for part in policy.split(";")
+    }
     # No address of another host anywhere in the page: no CDN, no web fonts.
     assert re.search(r"https?://|//[a-z]", response.text, re.IGNORECASE) is None
     parser = _Assets()
