@@ -3,6 +3,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -266,3 +267,49 @@ def test_bad_flags_get_a_clear_422_and_change_nothing(api: Any) -> None:
         api, flagged, action="correct", category="complaint", severity="yellow", flags=[]
     )
     assert allowed.status_code == 200 and allowed.json()["reviewer_flags"] == []
+
+
+def _form_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html[:500]
+    return found.group(1)
+
+
+def test_the_console_review_form_sets_keeps_and_removes_flags(make_api: Any) -> None:
+    console = make_api(ui_cookie_secure=False)
+    item = _classify(console, GERMAN_THREAT)
+    threat = _classify(console, CEO_THREAT)
+    sign_in(console)
+    page = console.client.get(f"/ui/items/{threat['id']}").text
+    assert 'name="flags" value="safety"' in page and "(rules hit)" in page
+    page = console.client.get(f"/ui/items/{item['id']}").text
+    for family in ("legal", "security", "fraud", "safety"):
+        assert f'name="flags" value="{family}" >' in page  # none ticked yet
+    token = _form_token(page)
+
+    def post(version: int, **form: Any) -> Any:
+        data = {"csrf_token": token, "version": str(version), **form}
+        return console.client.post(
+            f"/ui/items/{item['id']}/review", data=data, follow_redirects=False
+        )
+
+    correct = {"action": "correct", "category": "complaint", "severity": "red", "flags_sent": "1"}
+    bad = post(1, **correct, flags=["slander"])
+    assert bad.status_code == 422 and "legal" in bad.text
+    assert console.get(f"/v1/items/{item['id']}").json()["version"] == 1  # nothing changed
+    saved = post(1, **correct, flags=["legal"], flag_note="Kanzlei")
+    assert saved.status_code == 303, saved.text
+    stored = console.get(f"/v1/items/{item['id']}").json()
+    assert [(f["family"], f["note"]) for f in stored["reviewer_flags"]] == [("legal", "Kanzlei")]
+    assert stored["owner"] == "leadership"
+    page = console.client.get(f"/ui/items/{item['id']}").text
+    assert 'name="flags" value="legal" checked' in page and 'value="Kanzlei"' in page
+    assert 'id="reviewer-flags"' in page and "reviewer-test" in page
+    kept = post(stored["version"], action="confirm")  # the confirm form sends no flags
+    assert kept.status_code == 303
+    stored = console.get(f"/v1/items/{item['id']}").json()
+    assert [f["family"] for f in stored["reviewer_flags"]] == ["legal"]
+    removed = post(stored["version"], **correct)  # the boxes sent, none ticked
+    assert removed.status_code == 303
+    stored = console.get(f"/v1/items/{item['id']}").json()
+    assert stored["reviewer_flags"] == [] and stored["owner"] == "operations"
