@@ -313,3 +313,10 @@ def test_the_console_review_form_sets_keeps_and_removes_flags(make_api: Any) -> 
     assert removed.status_code == 303
     stored = console.get(f"/v1/items/{item['id']}").json()
     assert stored["reviewer_flags"] == [] and stored["owner"] == "operations"
+
+
+def test_the_readme_quotes_the_queue_order() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert " ".join(QUEUE_ORDER.split()) in " ".join(readme.split())
