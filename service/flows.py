@@ -21,6 +21,7 @@ from model.labels import Severity
 from service import audit
 from service.db import is_unavailable, transaction
 from service.model_holder import ModelState, freeze_loaded_objects
+from service.review import review_item
 from service.runtime import Runtime
 from service.schemas import (
     AutoApplyIn,
@@ -44,7 +45,6 @@ from service.workflow import (
     get_item,
     is_duplicate_race,
     resolve_item,
-    review_item,
     stale_version,
     to_public,
 )

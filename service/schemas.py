@@ -173,6 +173,15 @@ class PredictionPublic(BaseModel):
     reasons: list[str]
 
 
+class ReviewerFlagPublic(BaseModel):
+    """A red-flag family a reviewer set on an item, beside the rules' hits."""
+
+    family: FlagFamily
+    note: str | None = Field(description="The phrase or reason the reviewer gave, if any.")
+    set_by: str = Field(description="Who set this flag (with this note).")
+    set_at: datetime = Field(description="When it was set.")
+
+
 class ReviewPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -188,6 +197,9 @@ class ReviewPublic(BaseModel):
     proposed_severity: Severity | None
     model_version: str | None
     note: str | None
+    reviewer_flags: list[ReviewerFlagPublic] = Field(
+        description="The reviewer's red flags in force after this review (service/review.py)."
+    )
 
 
 class EventPublic(BaseModel):
@@ -227,6 +239,10 @@ class ItemPublic(BaseModel):
     severity_confidence: float | None
     probabilities: dict[str, dict[str, float]] | None
     red_flags: list[RedFlagPublic]
+    reviewer_flags: list[ReviewerFlagPublic] = Field(
+        description="Red-flag families a reviewer set (the rules' hits are in red_flags); "
+        "routing uses both."
+    )
     decision: Decision
     reasons: list[str]
     owner: Owner
@@ -281,12 +297,44 @@ class ItemPage(BaseModel):
     offset: int
 
 
+FLAG_NOTE_MAX_CHARS = 500
+
+
+class ReviewerFlagIn(InputModel):
+    family: FlagFamily = Field(description="A red-flag family: legal, security, fraud or safety.")
+    note: str | None = Field(
+        default=None,
+        max_length=FLAG_NOTE_MAX_CHARS,
+        description="The phrase that makes it a red flag (optional).",
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
 class ReviewIn(InputModel):
     version: int = Field(ge=1, le=MAX_ID, description="The item version the reviewer saw.")
     action: ReviewAction
     category: Category | None = Field(default=None, description="Required to correct.")
     severity: Severity | None = Field(default=None, description="Required to correct.")
     note: str | None = Field(default=None, max_length=5000)
+    flags: list[ReviewerFlagIn] | None = Field(
+        default=None,
+        description="The reviewer's red-flag families, each at most once. Left out: the ones "
+        "set before are kept; []: the reviewer's flags are removed (the rules' hits stay on "
+        "record). Flags need severity red.",
+    )
+
+    @field_validator("flags")
+    @classmethod
+    def _each_family_once(cls, value: list[ReviewerFlagIn] | None) -> list[ReviewerFlagIn] | None:
+        families = [flag.family.value for flag in value or []]
+        repeated = sorted({f for f in families if families.count(f) > 1})
+        if repeated:
+            raise ValueError(f"each family at most once; repeated: {', '.join(repeated)}")
+        return value
 
 
 class VersionedIn(InputModel):

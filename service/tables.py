@@ -83,7 +83,13 @@ class Item(Base):
     status: Mapped[str] = mapped_column(String(32), index=True)
     category: Mapped[str | None] = mapped_column(String(32), index=True)
     severity: Mapped[str | None] = mapped_column(String(16), index=True)
+    # The red-flag families in force: the rules' hits, with the reviewer's flags once reviewed
+    # (only while red). Routing and the queue read this.
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The reviewer's own flags: [{"family", "note", "set_by", "set_at"}] (service/review.py).
+    reviewer_flags: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
     decision: Mapped[str] = mapped_column(String(32))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     category_confidence: Mapped[float | None]
@@ -164,7 +170,12 @@ class Review(Base):
     model_severity: Mapped[str | None] = mapped_column(String(16))
     proposed_severity: Mapped[str | None] = mapped_column(String(16))
     model_version: Mapped[str | None] = mapped_column(String(128))
+    # The families in force after this review (rules' and reviewer's; empty unless red).
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The reviewer's flags in force after this review, with who set each and when.
+    reviewer_flags: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
     note: Mapped[str | None] = mapped_column(Text)
 
     item: Mapped[Item] = relationship(back_populates="reviews")

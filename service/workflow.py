@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, or_, select
+from sqlalchemy import Table, and_, bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from model.engine import Triager, TriageResult
 from model.errors import InvalidInputError
-from model.labels import Category, Decision, Severity
+from model.labels import Category, Decision
 from model.records import FeedbackItem, item_from_row
 from service.audit import NO_HOLD, AutoApplyGate, Hold
 from service.enums import (
@@ -29,6 +29,7 @@ from service.enums import (
     Owner,
 )
 from service.errors import ConflictError, NotFoundError
+from service.queue_order import queue_order
 from service.routing import Route, RoutingFacts, RoutingPolicy, route
 from service.schemas import (
     DismissIn,
@@ -38,8 +39,6 @@ from service.schemas import (
     ItemPublic,
     PredictionPublic,
     ResolveIn,
-    ReviewAction,
-    ReviewIn,
     ReviewPublic,
 )
 from service.tables import Event, Item, Prediction, Review
@@ -128,6 +127,7 @@ def _public(
         "severity_confidence": field("severity_confidence"),
         "probabilities": probabilities,
         "red_flags": red_flags,
+        "reviewer_flags": field("reviewer_flags"),
         "decision": field("decision"),
         "reasons": field("reasons"),
         "owner": field("owner"),
@@ -204,11 +204,8 @@ def list_items(
 def queue(
     *, session: Session, filters: ItemFilters, limit: int, offset: int, now: datetime | None = None
 ) -> tuple[list[Item], int]:
-    """Items waiting for a human, riskiest first; paging reaches every one of them.
-
-    Order: red items and rule hits first, then overdue ones, then the least confident model
-    proposals, then the earliest due; the id breaks ties so pages never overlap.
-    """
+    """Items waiting for a human in `QUEUE_ORDER` (service/queue_order.py), one page; and how
+    many wait in all."""
     now = now or utcnow()
     waiting = ItemFilters(
         status=[ItemStatus.NEEDS_REVIEW.value],
@@ -219,18 +216,9 @@ def queue(
         received_from=filters.received_from,
         received_to=filters.received_to,
     )
-    risky = case(
-        (or_(Item.severity == Severity.RED.value, Item.decision == Decision.RULE_FORCED.value), 0),
-        else_=1,
-    )
-    overdue = case((Item.due_at < now, 0), else_=1)
     total = session.scalar(_filtered(select(func.count(Item.id)), waiting)) or 0
     query = _filtered(select(Item), waiting).options(selectinload(Item.predictions))
-    rows = session.scalars(
-        query.order_by(risky, overdue, Item.confidence, Item.due_at, Item.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    rows = session.scalars(query.order_by(*queue_order(now)).limit(limit).offset(offset)).all()
     return list(rows), int(total)
 
 
@@ -386,6 +374,7 @@ def _new_rows(
         "category": category,
         "severity": severity,
         "flags": flags,
+        "reviewer_flags": [],
         "decision": result.decision.value,
         "reasons": reasons,
         "category_confidence": result.category_confidence,
@@ -653,122 +642,6 @@ def _require_status(item: Item, allowed: Sequence[ItemStatus], step: str) -> Non
             f"item {item.id} is {item.status}; {step} needs it to be {names}",
             current=to_public(item).model_dump(mode="json"),
         )
-
-
-def review_item(
-    *,
-    session: Session,
-    item_id: int,
-    review: ReviewIn,
-    actor: Actor,
-    policy: RoutingPolicy,
-    now: datetime | None = None,
-) -> Item:
-    """Confirm or correct an item's category and severity; the model's proposal is kept."""
-    # One flush at the end: the routing query below must not flush the item early, since
-    # every flush of a changed item is a compare-and-set that bumps its version.
-    with session.no_autoflush:
-        return _review(
-            session=session, item_id=item_id, review=review, actor=actor, policy=policy, now=now
-        )
-
-
-def _review(
-    *,
-    session: Session,
-    item_id: int,
-    review: ReviewIn,
-    actor: Actor,
-    policy: RoutingPolicy,
-    now: datetime | None,
-) -> Item:
-    now = now or utcnow()
-    item = get_item(session=session, item_id=item_id, history=True, for_update=True)
-    _check_version(item, review.version)
-    _require_status(
-        item,
-        (ItemStatus.NEEDS_REVIEW, ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED),
-        "a review",
-    )
-    if review.action is ReviewAction.CONFIRM:
-        changes_category = review.category and review.category.value != item.category
-        changes_severity = review.severity and review.severity.value != item.severity
-        if changes_category or changes_severity:
-            raise InvalidInputError("confirm keeps the labels; use action 'correct' to change them")
-        if item.category is None or item.severity is None:
-            raise ConflictError(
-                f"item {item.id} has no model category to confirm (no model was loaded); "
-                "use action 'correct' with both labels"
-            )
-        category, severity = item.category, item.severity
-    else:
-        if review.category is None or review.severity is None:
-            raise InvalidInputError("a correction needs both category and severity")
-        category, severity = review.category.value, review.severity.value
-    prediction = latest_prediction(item)
-    rule_flags = sorted({h["family"] for h in prediction.red_flags}) if prediction else []
-    item.reviews.append(
-        Review(
-            prediction_id=prediction.id if prediction else None,
-            created_at=now,
-            actor_type=actor.type.value,
-            actor=actor.name,
-            action=review.action.value,
-            category=category,
-            severity=severity,
-            model_category=prediction.category if prediction else None,
-            model_severity=prediction.model_severity if prediction else None,
-            proposed_severity=prediction.severity if prediction else None,
-            model_version=prediction.model_version if prediction else None,
-            flags=rule_flags if severity == Severity.RED.value else [],
-            note=review.note,
-        )
-    )
-    before = item.status
-    item.category, item.severity, item.reviewed = category, severity, True
-    item.flags = rule_flags if severity == Severity.RED.value else []
-    _event(
-        item,
-        EventKind.REVIEWED,
-        actor,
-        now=now,
-        from_status=before,
-        to_status=None,
-        data={"action": review.action.value, "category": category, "severity": severity},
-    )
-    if before == ItemStatus.NEEDS_REVIEW.value:
-        item.status = ItemStatus.ROUTED.value
-    item.events[-1].to_status = item.status
-    if before in (ItemStatus.NEEDS_REVIEW.value, ItemStatus.ROUTED.value):
-        routing = _route_for(
-            session,
-            policy=policy,
-            category=category,
-            severity=severity,
-            account_id=item.account_id,
-            account_tier=item.account_tier,
-            flags=item.flags,
-            now=item.received_at,
-        )
-        # Only a different rule re-routes: an escalated owner is not undone by a review.
-        if routing.rule != item.routing_rule:
-            item.owner = routing.owner.value
-            item.response_rule = routing.response_rule.value
-            item.routing_rule = routing.rule
-            item.policy_version = routing.policy_version
-            item.due_at = max(routing.due_at, item.due_at)
-            item.escalation_level = 0
-            _event(
-                item,
-                EventKind.ROUTED,
-                SYSTEM,
-                now=now,
-                from_status=item.status,
-                to_status=item.status,
-                data=routing.event_data() | {"after": "review"},
-            )
-    session.flush()  # the compare-and-set on `version` (tables.Item)
-    return item
 
 
 def acknowledge_item(

@@ -23,6 +23,7 @@ from service.api.contract import (
 from service.db import transaction
 from service.deps import Reader, Reviewer, RuntimeDep
 from service.enums import ItemStatus, Owner
+from service.queue_order import QUEUE_ORDER
 from service.schemas import (
     DismissIn,
     ItemDetail,
@@ -93,7 +94,9 @@ def item(item_id: ItemId, runtime: RuntimeDep, _: Reader) -> Any:
         return to_detail(get_item(session=session, item_id=item_id, history=True))
 
 
-@router.get("/queue", response_model=ItemPage)
+@router.get(
+    "/queue", response_model=ItemPage, description=f"Items waiting for a human. {QUEUE_ORDER}"
+)
 def review_queue(
     runtime: RuntimeDep,
     _: Reviewer,
@@ -104,7 +107,7 @@ def review_queue(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Any:
-    """Items waiting for a human: red and rule hits first, then overdue, then least confident."""
+    """Items waiting for a human, in QUEUE_ORDER (service/queue_order.py)."""
     limit = min(limit, runtime.settings.page_limit)
     filters = _filters(None, severity, category, owner, source, None, None)
     with transaction(runtime.factory) as session:
@@ -114,7 +117,9 @@ def review_queue(
 
 @router.post("/items/{item_id}/review", response_model=ItemPublic, responses=STEP)
 def review(item_id: ItemId, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
-    """Confirm or correct the labels; a stale `version` gets 409 with the current item."""
+    """Confirm or correct the labels and set the reviewer's red flags (`flags`: left out keeps
+    them, [] removes them; they need severity red and routing uses them beside the rules'
+    hits); a stale `version` gets 409 with the current item."""
     return flows.review(runtime, item_id, body, principal.actor)
 
 

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
 
 from model.errors import InvalidInputError
-from model.labels import CATEGORIES, SEVERITIES
+from model.labels import CATEGORIES, FLAG_FAMILIES, SEVERITIES
 from service import flows
 from service.api.contract import ItemId
 from service.auth import Principal, authenticate, authorize
@@ -393,6 +393,7 @@ def _item_context(
         "time_left": left,
         "is_overdue": overdue,
         "position": int(position) if position and position.isdigit() else None,
+        "flag_families": [f.value for f in FLAG_FAMILIES],
         "queue_query": urlencode(chosen),
         "categories": [c.value for c in CATEGORIES],
         "severities": [s.value for s in SEVERITIES],
@@ -457,6 +458,14 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
                 category=str(form.get("category") or "") or None,  # type: ignore[arg-type]
                 severity=str(form.get("severity") or "") or None,  # type: ignore[arg-type]
                 note=str(form.get("note") or "") or None,
+                # The correct form sends its flag boxes (none ticked removes the reviewer's
+                # flags); the confirm form sends none, which keeps them.
+                flags=[
+                    {"family": str(f), "note": str(form.get("flag_note") or "") or None}  # type: ignore[misc]
+                    for f in form.getlist("flags")
+                ]
+                if form.get("flags_sent")
+                else None,
             )
             flows.review(runtime, item_id, review, principal.actor)
             target = _after(

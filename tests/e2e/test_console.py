@@ -310,6 +310,36 @@ def test_a_stale_edit_shows_the_conflict(new_page: Any, server: Any, screenshot:
     assert (stored["category"], stored["severity"]) == (item["category"], item["severity"])
 
 
+# ---- 4b. a reviewer's red flag ---------------------------------------------------------------
+
+
+def test_a_reviewer_flag_sends_a_legal_threat_to_leadership(
+    page: Page, server: Any, screenshot: Any
+) -> None:
+    item = classify(server, "Meine Kanzlei meldet sich morgen bei Ihnen, das wird teuer für Sie.")
+    assert item["red_flags"] == []  # no rule catches this German legal threat
+    sign_in(page, server.keys["reviewer"])
+    page.goto(f"/ui/items/{item['id']}")
+    choices = page.locator("#flag-choices")
+    for family in ("legal", "security", "fraud", "safety"):
+        expect(choices.get_by_role("checkbox", name=family)).not_to_be_checked()
+    page.get_by_role("radio", name="complaint", exact=True).check()
+    page.get_by_role("radio", name="red", exact=True).check()
+    choices.get_by_role("checkbox", name="legal").check()
+    page.get_by_role("textbox", name="Phrase (optional)").fill("Meine Kanzlei meldet sich")
+    screenshot(page, "04-reviewer-flag")
+    page.get_by_role("button", name="Save correction (s)").click()
+    page.wait_for_url(item_url(item["id"]))
+    expect(page.locator("#reviewer-flags")).to_contain_text("legal")
+    expect(page.locator("#reviewer-flags")).to_contain_text("by reviewer-e2e")
+    expect(page.locator("#flag-choices").get_by_role("checkbox", name="legal")).to_be_checked()
+    stored = api_item(server, item["id"])
+    assert [(f["family"], f["note"]) for f in stored["reviewer_flags"]] == [
+        ("legal", "Meine Kanzlei meldet sich")
+    ]
+    assert (stored["owner"], stored["routing_rule"]) == ("leadership", "red-flag-to-leadership")
+
+
 # ---- 5. acknowledge, resolve, dismiss -------------------------------------------------------
 
 

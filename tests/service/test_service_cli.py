@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, delete, select
 
 from service.db import alembic_config, current_revision, make_engine
-from service.tables import Base
+from service.tables import Base, Item
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +50,49 @@ def test_migrations_match_the_tables(database_url: str) -> None:
     assert differences == []
 
 
+def test_reviewer_flags_migration_goes_down_and_up(database_url: str) -> None:
+    """0004 adds `reviewer_flags` to items and reviews; rows stored before it get []."""
+    from alembic import command
+    from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, MetaData, Table, inspect
+
+    from service.db import migrate
+
+    engine = make_engine(database_url)
+
+    def has_flags(table: str) -> bool:
+        return "reviewer_flags" in {c["name"] for c in inspect(engine).get_columns(table)}
+
+    def value_for(column: Any) -> Any:
+        for kind, value in ((JSON, []), (DateTime, datetime.now(UTC)), (Boolean, False)):
+            if isinstance(column.type, kind):
+                return value
+        return 1 if isinstance(column.type, Integer | Float) else "x"
+
+    try:
+        command.downgrade(alembic_config(database_url), "0003")  # type: ignore[arg-type]
+        assert current_revision(engine) == "0003"
+        assert not has_flags("items") and not has_flags("reviews")
+        items = Table("items", MetaData(), autoload_with=engine)
+        row = {
+            c.name: value_for(c)
+            for c in items.columns
+            if not c.nullable and c.server_default is None and not c.primary_key
+        }
+        with engine.begin() as connection:
+            old_id = connection.execute(items.insert().returning(items.c.id), row).scalar_one()
+    finally:
+        migrate(database_url)
+    assert current_revision(engine) == "0004"
+    assert has_flags("items") and has_flags("reviews")
+    with engine.begin() as connection:
+        (stored,) = connection.execute(
+            select(Item.reviewer_flags).where(Item.id == old_id)
+        ).scalars()
+        connection.execute(delete(Item).where(Item.id == old_id))
+    engine.dispose()
+    assert stored == []
+
+
 def test_db_upgrade_and_keys(tmp_path: Path) -> None:
     env = {"TRIAGE_DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}"}
     upgraded = triage("db", "upgrade", env=env)
@@ -69,7 +113,7 @@ def test_db_upgrade_on_postgresql(postgresql_url: str) -> None:
     done = triage("db", "upgrade", env={"TRIAGE_DATABASE_URL": postgresql_url})
     assert done.returncode == 0, done.stderr
     engine = create_engine(postgresql_url)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 
