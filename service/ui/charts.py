@@ -151,6 +151,8 @@ def grouped_bar_chart(
     values = [v for _, vals in series for v in vals if v is not None]
     height, bottom, left, top_margin = 260, 196, 78, 28
     top_value = maximum if maximum is not None else (max(values, default=0.0) or 1.0)
+    if unit == "duration":  # at least a minute, so that a few seconds is not a full bar
+        top_value = max(top_value, 60.0)
     plot_width = WIDTH - left - 10
     plot_height = bottom - top_margin
     group_width = plot_width / len(groups)

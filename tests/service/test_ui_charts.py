@@ -94,6 +94,12 @@ def test_response_time_reads_n_a_for_severities_without_data() -> None:
     assert "green, p50: n/a" in description(svg)
     nothing = grouped_bar_chart("t", ["green", "red"], [("p50", [None, None])], unit="duration")
     assert texts(nothing).count("n/a") == 2 and "No data" not in nothing
+    # Half a second is a sliver on a scale of at least a minute, not a full bar.
+    quick = ElementTree.fromstring(
+        grouped_bar_chart("t", ["red"], [("p50", [0.5])], unit="duration")
+    )
+    (bar,) = [r for r in quick.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    assert float(bar.get("height") or 0) < 5
 
 
 def test_bar_chart_writes_every_figure_zero_and_missing_included() -> None:
