@@ -25,14 +25,16 @@ MAX_AGE_SECONDS = 120
 MAX_COOKIE_BYTES = 3800
 SHORTENED = " […]"
 
-Kind = Literal["done", "conflict"]
+Kind = Literal["done", "conflict", "error"]
+KINDS: tuple[Kind, ...] = ("done", "conflict", "error")
 
 
 @dataclass(frozen=True, slots=True)
 class Flash:
     """`done`: `step` (reviewed, acknowledged...) happened to `item_id`; `queue_empty` when no
-    item was left to go to. `conflict`: the change to `item_id` was refused with `detail`;
-    `attempt` is the reviewer's unsaved change (action, category, severity, note)."""
+    item was left to go to. `conflict` (someone else changed the item first) or `error` (the
+    input was refused): the change to `item_id` was not saved, because of `detail`; `attempt`
+    is the reviewer's unsaved change (action, category, severity, note...)."""
 
     kind: Kind
     item_id: int
@@ -89,15 +91,16 @@ def decode(secret: bytes, value: str | None) -> Flash | None:
             base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         )
         attempt = {str(k): str(v) for k, v in dict(data.get("attempt") or {}).items()}
+        kind = next(k for k in KINDS if k == data["kind"])
         return Flash(
-            kind="conflict" if data["kind"] == "conflict" else "done",
+            kind=kind,
             item_id=int(data["item_id"]),
             step=str(data.get("step", "")),
             queue_empty=bool(data.get("queue_empty", False)),
             detail=str(data.get("detail", "")),
             attempt=attempt,
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, StopIteration):
         return None
 
 

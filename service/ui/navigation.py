@@ -5,7 +5,7 @@ filters, read the same way from an address or from a form."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -15,7 +15,6 @@ from pydantic import TypeAdapter, ValidationError
 from model.labels import CATEGORIES, SEVERITIES
 from service.db import transaction
 from service.enums import Owner
-from service.errors import ConflictError
 from service.schemas import Source
 from service.ui.flash import Flash, set_flash
 from service.workflow import ItemFilters, queue
@@ -106,9 +105,12 @@ def done_redirect(
     return response
 
 
-def conflict_redirect(request: Request, item_id: int, form: Any, exc: ConflictError) -> Response:
-    """303 back to the item's page (never left on the POST address), which shows the
-    conflict, the other decision and the reviewer's unsaved change."""
+def back_to_item(
+    request: Request, item_id: int, form: Any, kind: Literal["conflict", "error"], detail: str
+) -> Response:
+    """303 back to the item's page (never left on the POST address), which shows why the
+    change was not saved (a conflict also shows the other decision) and the reviewer's unsaved
+    change, so nothing typed is lost."""
     attempt = {name: str(form.get(name)) for name in ATTEMPT_FIELDS if form.get(name)}
     position = form_position(form)
     _, chosen = form_filters(form)
@@ -116,5 +118,5 @@ def conflict_redirect(request: Request, item_id: int, form: Any, exc: ConflictEr
     response = RedirectResponse(
         f"/ui/items/{item_id}" + (f"?{query}" if query else ""), status_code=303
     )
-    set_flash(response, request, Flash("conflict", item_id, detail=exc.detail, attempt=attempt))
+    set_flash(response, request, Flash(kind, item_id, detail=detail, attempt=attempt))
     return response

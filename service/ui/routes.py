@@ -34,7 +34,7 @@ from service.schemas import (
 from service.tables import as_utc
 from service.ui import charts
 from service.ui.flash import drop_flash, take_flash
-from service.ui.navigation import conflict_redirect, done_redirect, form_position, queue_filters
+from service.ui.navigation import back_to_item, done_redirect, queue_filters
 from service.ui.reasons import in_words
 from service.ui.session import (
     LOGIN_CSRF_COOKIE,
@@ -371,6 +371,8 @@ def _item_context(
         "reasons": [r.value for r in DismissReason],
         "conflict": None,
         "error": None,
+        "attempt": {},
+        "shortened": False,
     } | extra
 
 
@@ -388,14 +390,18 @@ def item_page(request: Request, item_id: ItemId) -> Response:
             404,
         )
     flash = take_flash(request)
-    if flash is not None and flash.kind == "conflict" and flash.item_id == item_id:
-        reviews = context["item"]["reviews"]
-        context["conflict"] = {
-            "detail": flash.detail,
-            "latest_review": reviews[-1] if reviews else None,
-            "attempt": flash.attempt,
-            "shortened": flash.shortened,
-        }
+    if flash is not None and flash.kind != "done" and flash.item_id == item_id:
+        # The change this page's form sent was not saved: say why, and show what it was.
+        context["attempt"] = flash.attempt
+        context["shortened"] = flash.shortened
+        if flash.kind == "error":
+            context["error"] = flash.detail
+        else:
+            reviews = context["item"]["reviews"]
+            context["conflict"] = {
+                "detail": flash.detail,
+                "latest_review": reviews[-1] if reviews else None,
+            }
     return render(request, "item.html", context | {"flash": flash})
 
 
@@ -438,18 +444,14 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
             )
         return HTMLResponse("Unknown action.", status_code=404)
     except ConflictError as exc:
-        return conflict_redirect(request, item_id, form, exc)
+        return back_to_item(request, item_id, form, "conflict", exc.detail)
     except (ValidationError, InvalidInputError, ServiceError) as exc:
         message = (
             "; ".join(e["msg"] for e in exc.errors())
             if isinstance(exc, ValidationError)
             else str(exc)
         )
-        context = _item_context(request, user, item_id, error=message)
-        if context is None:
-            return HTMLResponse("Not found.", status_code=404)
-        context["position"] = form_position(form)
-        return render(request, "item.html", context, 422)
+        return back_to_item(request, item_id, form, "error", message)
 
 
 def _close_step(

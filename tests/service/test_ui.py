@@ -198,6 +198,31 @@ def test_a_stale_edit_redirects_to_the_item_with_the_conflict_and_keeps_the_chan
     assert stored["severity"] == "red"
 
 
+def test_bad_input_redirects_to_the_item_with_the_error_and_loses_nothing(console: Any) -> None:
+    item = console.post("/v1/classify", json={"text": "Someone hacked our admin account"}).json()
+    sign_in(console)
+    token = _token(console.client.get(f"/ui/items/{item['id']}").text)
+    bad = _review(
+        console,
+        item["id"],
+        token,
+        action="correct",
+        category="not-a-category",
+        severity="red",
+        note="Keep this note",
+    )
+    assert bad.status_code == 303 and bad.headers["location"] == f"/ui/items/{item['id']}"
+    page = console.client.get(bad.headers["location"]).text
+    found = re.search(
+        r'<section class="alert error" role="alert" id="error">(.*?)</section>', page, re.S
+    )
+    assert found is not None, page[:2000]
+    assert "Input should be" in found.group(1)  # what was wrong with the category
+    assert "Your change was not saved." in found.group(1)
+    assert "<dd>not-a-category</dd>" in found.group(1) and "Keep this note" in found.group(1)
+    assert console.get(f"/v1/items/{item['id']}").json()["reviews"] == []
+
+
 def test_a_long_unsaved_note_is_shortened_to_fit_a_cookie_and_says_so(console: Any) -> None:
     item = console.post("/v1/classify", json={"text": "Someone hacked our admin account"}).json()
     sign_in(console)
