@@ -543,6 +543,9 @@ def test_the_queue_fits_a_phone(new_page: Any, server: Any, screenshot: Any) -> 
     page.wait_for_url(re.compile(r"/ui/items/\d+\?pos=0"))
     assert no_horizontal_overflow(page)
     screenshot(page, "12-item-phone")
+    page.goto("/ui/dashboard")
+    assert no_horizontal_overflow(page)
+    screenshot(page, "12-dashboard-phone")
 
 
 def test_emoji_in_feedback_are_drawn_with_the_shipped_font(
