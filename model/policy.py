@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,19 @@ from model.labels import Category, Decision, Severity, higher_severity
 from model.rules import RedFlagHit
 
 DEFAULT_TARGET_PRECISION = 0.95
+
+
+class Reason(StrEnum):
+    """What a decision's reasons start with; the whole code (with `:<family>` or `:<head>`)
+    comes before any detail in brackets, e.g. `low_confidence:severity (red is never
+    auto-applied)`. The console words every one of them (service/ui/reasons.py)."""
+
+    RED_FLAG = "red_flag"  # red_flag:<family> (rule ids)
+    MODEL_UNAVAILABLE = "model_unavailable"
+    MODEL_SEVERITY_RED = "model_severity_red"
+    MODEL_RED_PROBABILITY = "model_red_probability"  # (p >= threshold)
+    LOW_CONFIDENCE = "low_confidence"  # low_confidence:<head> (label p < threshold)
+    CONFIDENT = "confident"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +117,10 @@ def decide(
     rule_severity = Severity.RED if hits else None
     for family in dict.fromkeys(hit.family.value for hit in hits):
         rules = sorted({hit.rule for hit in hits if hit.family.value == family})
-        reasons.append(f"red_flag:{family} ({', '.join(rules)})")
+        reasons.append(f"{Reason.RED_FLAG}:{family} ({', '.join(rules)})")
 
     if proposal is None or thresholds is None:
-        reasons.append("model_unavailable")
+        reasons.append(Reason.MODEL_UNAVAILABLE.value)
         decision = Decision.RULE_FORCED if hits else Decision.NEEDS_REVIEW
         return PolicyOutcome(severity=rule_severity, decision=decision, reasons=reasons)
 
@@ -114,14 +128,14 @@ def decide(
     if rule_severity is not None:
         severity = higher_severity(severity, rule_severity)
     if proposal.severity is Severity.RED:
-        reasons.append("model_severity_red")
+        reasons.append(Reason.MODEL_SEVERITY_RED.value)
     elif (
         thresholds.red_probability is not None
         and proposal.red_probability >= thresholds.red_probability
     ):
         severity = Severity.RED
         reasons.append(
-            f"model_red_probability ({proposal.red_probability:.2f} >= "
+            f"{Reason.MODEL_RED_PROBABILITY} ({proposal.red_probability:.2f} >= "
             f"{thresholds.red_probability:.2f})"
         )
     if not thresholds.category.passes(proposal.category.value, proposal.category_confidence):
@@ -149,15 +163,15 @@ def decide(
         decision = Decision.NEEDS_REVIEW
     else:
         decision = Decision.AUTO_APPLIED
-        reasons.append("confident")
+        reasons.append(Reason.CONFIDENT.value)
     return PolicyOutcome(severity=severity, decision=decision, reasons=reasons)
 
 
 def _low_confidence(head: str, label: str, confidence: float, thresholds: HeadThresholds) -> str:
     threshold = thresholds.by_label.get(label)
     if threshold is None:
-        return f"low_confidence:{head} ({label} is never auto-applied)"
-    return f"low_confidence:{head} ({label} {confidence:.2f} < {threshold:.2f})"
+        return f"{Reason.LOW_CONFIDENCE}:{head} ({label} is never auto-applied)"
+    return f"{Reason.LOW_CONFIDENCE}:{head} ({label} {confidence:.2f} < {threshold:.2f})"
 
 
 def derive_thresholds(

@@ -51,6 +51,7 @@ from service.tables import AutoApplySwitch, Event, Item, Prediction, Review
 from triage.settings import Settings
 
 AUDIT_REASON = "audit_sample"
+AUTO_APPLY_OFF = "auto_apply_off"  # auto_apply_off:<head>:<label>; both worded in service/ui
 CONFIDENCE = 0.95  # of the two-sided interval, and of each one-sided bound
 UPPER_RULE_MIN_REVIEWS = 20
 HISTORY_LIMIT = 50
@@ -67,7 +68,7 @@ DEFINITION = (
 
 
 def off_reason(head: str, label: str) -> str:
-    return f"auto_apply_off:{head}:{label}"
+    return f"{AUTO_APPLY_OFF}:{head}:{label}"
 
 
 # ---- the gate on new items ------------------------------------------------------------------

@@ -77,6 +77,7 @@ def dashboard_charts(metrics: dict[str, Any]) -> dict[str, str]:
     agreement = [r for r in metrics["model_agreement"]["rows"] if r["head"] == "category"]
     classes = sorted({c["proposed"] for r in agreement for c in r["by_proposed_class"]})
     severity_agreement = [r for r in metrics["model_agreement"]["rows"] if r["head"] == "severity"]
+    acknowledged = [f"{row['acknowledged']} of {row['items']} acknowledged" for row in by_severity]
     return {
         "response_time": charts.grouped_bar_chart(
             "Escalation response time by severity",
@@ -86,6 +87,8 @@ def dashboard_charts(metrics: dict[str, Any]) -> dict[str, str]:
                 ("p90", [row["p90_seconds"] for row in by_severity]),
             ],
             unit="duration",
+            axis="time to acknowledge",
+            notes=[acknowledged, acknowledged],
         ),
         "completion": charts.bar_chart(
             "Resolution completion rate",
@@ -122,16 +125,20 @@ def dashboard_charts(metrics: dict[str, Any]) -> dict[str, str]:
             [
                 (
                     r["model_version"] or "no model",
-                    [
-                        next(
-                            (c["rate"] for c in r["by_proposed_class"] if c["proposed"] == k), None
-                        )
-                        for k in classes
-                    ],
+                    [_by_class(r).get(k, {}).get("rate") for k in classes],
                 )
                 for r in agreement
             ],
             unit="%",
+            maximum=1.0,
+            axis="agreement",
+            notes=[
+                [
+                    f"{c['agreed']} of {c['reviews']}" if c else "no reviews"
+                    for c in (_by_class(r).get(k) for k in classes)
+                ]
+                for r in agreement
+            ],
         ),
         "agreement_severity": charts.bar_chart(
             "Model-reviewer agreement on severity by model version",
@@ -155,3 +162,8 @@ def dashboard_charts(metrics: dict[str, Any]) -> dict[str, str]:
             colour="#dc2626",
         ),
     }
+
+
+def _by_class(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """One agreement row's figures per proposed class."""
+    return {c["proposed"]: c for c in row["by_proposed_class"]}

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from model.errors import InvalidInputError
 from model.labels import CATEGORIES, FLAG_FAMILIES, SEVERITIES
@@ -30,10 +30,12 @@ from service.schemas import (
     DismissReason,
     ResolveIn,
     ReviewIn,
-    Source,
 )
 from service.tables import as_utc
 from service.ui import charts
+from service.ui.flash import drop_flash, take_flash
+from service.ui.navigation import back_to_item, done_redirect, queue_filters
+from service.ui.reasons import in_words
 from service.ui.session import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -45,12 +47,13 @@ from service.ui.session import (
     token_from_cookie,
     tokens_match,
 )
-from service.workflow import ItemFilters, get_item, item_public, queue, to_detail
+from service.workflow import get_item, item_public, queue, to_detail
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 PAGE_SIZE = 25
 TEMPLATES.env.filters["duration"] = lambda v: "—" if v is None else charts.human_duration(v)
 TEMPLATES.env.filters["percent"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+TEMPLATES.env.filters["reason"] = in_words
 
 
 def when(value: Any) -> str:
@@ -135,7 +138,13 @@ def _safe_next(target: str | None) -> str:
 def render(
     request: Request, template: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+    """The page, with the notice a redirect left for it (shown once, then dropped)."""
+    flash = context["flash"] if "flash" in context else take_flash(request)
+    response = TEMPLATES.TemplateResponse(
+        request, template, {"flash": flash} | context, status_code=status_code
+    )
+    drop_flash(response, request)
+    return response
 
 
 def _check_csrf(session: UiSession, form: Any) -> bool:
@@ -238,34 +247,6 @@ async def logout(request: Request) -> Response:
 # ---- queue ----------------------------------------------------------------------------------
 
 
-def _queue_filters(request: Request) -> tuple[ItemFilters, dict[str, str]]:
-    """The queue filters in the address; a value that is no known label (or no storable
-    source) is dropped, as if not chosen."""
-    known = {
-        "severity": {s.value for s in SEVERITIES},
-        "category": {c.value for c in CATEGORIES},
-        "owner": {o.value for o in Owner},
-    }
-    chosen = {
-        name: request.query_params.get(name, "")
-        for name in ("severity", "category", "owner", "source")
-    }
-    for name, values in known.items():
-        if chosen[name] not in values:
-            chosen[name] = ""
-    try:
-        source = TypeAdapter(Source).validate_python(chosen["source"])
-    except ValidationError:
-        source = chosen["source"] = ""
-    filters = ItemFilters(
-        severity=[chosen["severity"]] if chosen["severity"] else [],
-        category=[chosen["category"]] if chosen["category"] else [],
-        owner=[chosen["owner"]] if chosen["owner"] else [],
-        source=[source] if source else [],
-    )
-    return filters, {k: v for k, v in chosen.items() if v}
-
-
 def time_left(due: datetime, now: datetime) -> tuple[str, bool]:
     """('in 2h 05m', False) or ('overdue by 15m', True)."""
     seconds = (due - now).total_seconds()
@@ -287,12 +268,12 @@ def _row(item: Any, now: datetime, position: int) -> dict[str, Any]:
 
 
 @router.get("/queue")
-def queue_page(request: Request, page: Page = 1, done: str | None = None) -> Response:
+def queue_page(request: Request, page: Page = 1) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login(request)
     runtime = runtime_of(request)
-    filters, chosen = _queue_filters(request)
+    filters, chosen = queue_filters(request.query_params)
     now = datetime.now(UTC)
     with transaction(runtime.factory) as db:
         rows, total = queue(
@@ -315,7 +296,6 @@ def queue_page(request: Request, page: Page = 1, done: str | None = None) -> Res
             "categories": [c.value for c in CATEGORIES],
             "severities": [s.value for s in SEVERITIES],
             "owners": [o.value for o in Owner],
-            "done": done,
         },
     )
 
@@ -327,22 +307,14 @@ def queue_at(request: Request, position: Position) -> Response:
     if user is None:
         return to_login(request)
     runtime = runtime_of(request)
-    filters, chosen = _queue_filters(request)
+    filters, chosen = queue_filters(request.query_params)
     with transaction(runtime.factory) as db:
         rows, _ = queue(session=db, filters=filters, limit=1, offset=position)
         item_id = rows[0].id if rows else None
-    query = urlencode(chosen)
     if item_id is None:
-        done = request.query_params.get("done", "")
-        suffix = f"&done={done}" if done else ""
-        return RedirectResponse(f"/ui/queue?{query}{suffix}&end=1", status_code=303)
-    extra = urlencode({"pos": position, **chosen, **_done(request)})
+        return RedirectResponse(f"/ui/queue?{urlencode(chosen | {'end': 1})}", status_code=303)
+    extra = urlencode({"pos": position, **chosen})
     return RedirectResponse(f"/ui/items/{item_id}?{extra}", status_code=303)
-
-
-def _done(request: Request) -> dict[str, str]:
-    done = request.query_params.get("done")
-    return {"done": done} if done else {}
 
 
 # ---- item -----------------------------------------------------------------------------------
@@ -384,7 +356,7 @@ def _item_context(
     item = detail.model_dump()
     left, overdue = time_left(detail.due_at, now)
     position = request.query_params.get("pos")
-    _, chosen = _queue_filters(request)
+    _, chosen = queue_filters(request.query_params)
     return {
         "user": user[0],
         "csrf_token": user[1].csrf,
@@ -398,9 +370,10 @@ def _item_context(
         "categories": [c.value for c in CATEGORIES],
         "severities": [s.value for s in SEVERITIES],
         "reasons": [r.value for r in DismissReason],
-        "done": request.query_params.get("done"),
         "conflict": None,
         "error": None,
+        "attempt": {},
+        "shortened": False,
     } | extra
 
 
@@ -417,23 +390,20 @@ def item_page(request: Request, item_id: ItemId) -> Response:
             {"user": user[0], "csrf_token": user[1].csrf, "item_id": item_id},
             404,
         )
-    return render(request, "item.html", context)
-
-
-def _after(request: Request, item_id: int, form: Any, done: str, *, leaves_queue: bool) -> str:
-    """Where to go after a step: the next queue item when working the queue, else the item."""
-    position = str(form.get("pos") or "")
-    # Queue filters travel as q_<name>, apart from the review form's own category/severity.
-    chosen = {
-        k: str(form.get(f"q_{k}"))
-        for k in ("severity", "category", "owner", "source")
-        if form.get(f"q_{k}")
-    }
-    if position.isdigit():
-        # The item left the queue, so the next one now sits at the same position.
-        next_position = int(position) if leaves_queue else int(position) + 1
-        return f"/ui/queue/at/{next_position}?{urlencode(chosen | {'done': done})}"
-    return f"/ui/items/{item_id}?{urlencode({'done': done})}"
+    flash = take_flash(request)
+    if flash is not None and flash.kind != "done" and flash.item_id == item_id:
+        # The change this page's form sent was not saved: say why, and show what it was.
+        context["attempt"] = flash.attempt
+        context["shortened"] = flash.shortened
+        if flash.kind == "error":
+            context["error"] = flash.detail
+        else:
+            reviews = context["item"]["reviews"]
+            context["conflict"] = {
+                "detail": flash.detail,
+                "latest_review": reviews[-1] if reviews else None,
+            }
+    return render(request, "item.html", context | {"flash": flash})
 
 
 @router.post("/items/{item_id}/{step}")
@@ -468,44 +438,32 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
                 else None,
             )
             flows.review(runtime, item_id, review, principal.actor)
-            target = _after(
-                request, item_id, form, "reviewed", leaves_queue=before == "needs_review"
+            return done_redirect(
+                request,
+                item_id,
+                form,
+                "reviewed",
+                leaves_queue=before == "needs_review",
+                after_review=True,
             )
-        elif step in ("acknowledge", "resolve", "dismiss"):
-            target = _close_step(request, runtime, step, item_id, form, version_value, principal)
-        else:
-            return HTMLResponse("Unknown action.", status_code=404)
+        if step in ("acknowledge", "resolve", "dismiss"):
+            done = _close_step(runtime, step, item_id, form, version_value, principal)
+            return done_redirect(
+                request, item_id, form, done, leaves_queue=done == "dismissed", after_review=False
+            )
+        return HTMLResponse("Unknown action.", status_code=404)
     except ConflictError as exc:
-        context = _item_context(
-            request,
-            user,
-            item_id,
-            conflict={
-                "detail": exc.detail,
-                "latest_review": exc.extra.get("latest_review"),
-                "current": exc.extra.get("current"),
-            },
-        )
-        if context is None:
-            return HTMLResponse("Not found.", status_code=404)
-        context["position"] = _form_position(form)
-        return render(request, "item.html", context, 409)
+        return back_to_item(request, item_id, form, "conflict", exc.detail)
     except (ValidationError, InvalidInputError, ServiceError) as exc:
         message = (
             "; ".join(e["msg"] for e in exc.errors())
             if isinstance(exc, ValidationError)
             else str(exc)
         )
-        context = _item_context(request, user, item_id, error=message)
-        if context is None:
-            return HTMLResponse("Not found.", status_code=404)
-        context["position"] = _form_position(form)
-        return render(request, "item.html", context, 422)
-    return RedirectResponse(target, status_code=303)
+        return back_to_item(request, item_id, form, "error", message)
 
 
 def _close_step(
-    request: Request,
     runtime: Runtime,
     step: str,
     item_id: int,
@@ -513,11 +471,11 @@ def _close_step(
     version: int | None,
     principal: Principal,
 ) -> str:
-    """Acknowledge, resolve or dismiss; returns where to go next."""
+    """Acknowledge, resolve or dismiss; returns what was done."""
     note = str(form.get("note") or "") or None
     if step == "acknowledge":
         flows.acknowledge(runtime, item_id, version=version, note=note, actor=principal.actor)
-        return _after(request, item_id, form, "acknowledged", leaves_queue=False)
+        return "acknowledged"
     if step == "resolve":
         body = ResolveIn(
             version=version,
@@ -525,16 +483,11 @@ def _close_step(
             internal_change=str(form.get("internal_change") or ""),
         )
         flows.resolve(runtime, item_id, body, principal.actor)
-        return _after(request, item_id, form, "resolved", leaves_queue=False)
+        return "resolved"
     dismissal = DismissIn(
         version=version,
         reason=str(form.get("reason") or ""),  # type: ignore[arg-type]
         note=note,
     )
     flows.dismiss(runtime, item_id, dismissal, principal.actor)
-    return _after(request, item_id, form, "dismissed", leaves_queue=True)
-
-
-def _form_position(form: Any) -> int | None:
-    position = str(form.get("pos") or "")
-    return int(position) if position.isdigit() else None
+    return "dismissed"

@@ -12,6 +12,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from service.ui.reasons import in_words
+
 LEGAL = "We will sue you over the lost pallet"
 SECURITY = "Someone hacked our admin account and changed payout details"
 FRAUD = "Your rep stole money from our account, this is fraud"
@@ -210,7 +212,12 @@ def test_work_the_queue_with_the_keyboard(page: Page, server: Any, screenshot: A
             assert abs(float(meter.get_attribute("value") or "nan") - p) < 1e-9
     assert len(first["probabilities"]["category"]) == 6
     assert len(first["probabilities"]["severity"]) == 3
-    assert page.locator(".reasons li").all_inner_texts() == first["reasons"]
+    # Reasons in words; the codes the API gives stay on each line (its title).
+    reasons = page.locator(".reasons li")
+    assert reasons.all_inner_texts() == [in_words(r) for r in first["reasons"]]
+    assert [reasons.nth(i).get_attribute("title") for i in range(reasons.count())] == first[
+        "reasons"
+    ]
     routing = page.get_by_role("region", name="Model proposal")
     for value in (first["decision"], first["owner"], first["response_rule"], first["routing_rule"]):
         expect(routing).to_contain_text(value)
@@ -227,7 +234,12 @@ def test_work_the_queue_with_the_keyboard(page: Page, server: Any, screenshot: A
     # c: confirm, and on to the next item (the confirmed one left the queue)
     page.keyboard.press("c")
     page.wait_for_url(item_url(ids[1]))
-    expect(page.get_by_role("status")).to_have_text("Done: item reviewed.")
+    expect(page.get_by_role("status")).to_have_text(
+        f"Item {ids[0]} reviewed. Back to item {ids[0]}"
+    )
+    expect(page.get_by_role("link", name=f"Back to item {ids[0]}")).to_have_attribute(
+        "href", f"/ui/items/{ids[0]}"
+    )
     confirmed = api_item(server, ids[0])
     assert confirmed["status"] == "routed"
     assert [(r["action"], r["actor"]) for r in confirmed["reviews"]] == [
@@ -289,15 +301,20 @@ def test_a_stale_edit_shows_the_conflict(new_page: Any, server: Any, screenshot:
         page.goto(f"/ui/items/{item['id']}")
 
     first.get_by_role("button", name="Confirm (c)").click()
-    expect(first.get_by_role("status")).to_have_text("Done: item reviewed.")
+    # The only waiting item: on to the queue page, which says so.
+    first.wait_for_url(re.compile(r"/ui/queue\?$"))
+    expect(first.get_by_role("status")).to_contain_text(f"Item {item['id']} reviewed.")
+    expect(first.get_by_role("status")).to_contain_text("Nothing else is waiting for review.")
 
     second.get_by_role("radio", name="review", exact=True).check()
     second.get_by_role("radio", name="green", exact=True).check()
     second.get_by_role("textbox", name="Note", exact=True).fill("Looks harmless to me")
     second.get_by_role("button", name="Save correction (s)").click()
+    second.wait_for_url(item_url(item["id"]))  # redirected: not left on the POST address
     conflict = second.locator("#conflict")
     expect(conflict).to_be_visible()
-    expect(conflict.get_by_role("heading")).to_have_text("Someone else changed this item")
+    expect(conflict).to_contain_text("Looks harmless to me")  # the unsaved note is kept
+    expect(conflict.get_by_role("heading", level=2)).to_have_text("Someone else changed this item")
     expect(conflict).to_contain_text("Their decision: confirm")
     expect(conflict).to_contain_text(f"severity {item['severity']}")
     expect(conflict).to_contain_text("by reviewer-e2e")
@@ -349,15 +366,18 @@ def test_acknowledge_resolve_and_dismiss(page: Page, server: Any, screenshot: An
 
     page.goto(f"/ui/items/{resolved['id']}")
     page.get_by_role("button", name="Confirm (c)").click()
-    expect(page.get_by_role("status")).to_have_text("Done: item reviewed.")
+    page.wait_for_url(item_url(dismissed["id"]))  # on to the next waiting item
+    expect(page.get_by_role("status")).to_contain_text(f"Item {resolved['id']} reviewed.")
+    page.get_by_role("link", name=f"Back to item {resolved['id']}").click()
+    page.wait_for_url(item_url(resolved["id"]))
     expect(page.locator("h1 .status")).to_have_text("routed")
     page.keyboard.press("a")
-    expect(page.get_by_role("status")).to_have_text("Done: item acknowledged.")
+    expect(page.get_by_role("status")).to_contain_text(f"Item {resolved['id']} acknowledged.")
     expect(page.locator("h1 .status")).to_have_text("acknowledged")
     page.get_by_label("What was done").fill("Called the customer; pallet refunded")
     page.get_by_label("What changed internally").fill("Carrier claims now checked daily")
     page.get_by_role("button", name="Resolve").click()
-    expect(page.get_by_role("status")).to_have_text("Done: item resolved.")
+    expect(page.get_by_role("status")).to_contain_text(f"Item {resolved['id']} resolved.")
     expect(page.locator("h1 .status")).to_have_text("resolved")
     expect(page.get_by_role("region", name="Review")).to_have_count(0)  # closed: no actions
     history = page.locator(".history li")
@@ -375,7 +395,7 @@ def test_acknowledge_resolve_and_dismiss(page: Page, server: Any, screenshot: An
     page.get_by_label("Dismiss because").select_option("duplicate")
     page.get_by_role("textbox", name="Dismissal note").fill("Same as the email from Monday")
     page.get_by_role("button", name="Dismiss").click()
-    expect(page.get_by_role("status")).to_have_text("Done: item dismissed.")
+    expect(page.get_by_role("status")).to_contain_text(f"Item {dismissed['id']} dismissed.")
     expect(page.locator("h1 .status")).to_have_text("dismissed")
     expect(page.locator(".history li").last).to_contain_text("duplicate")
     screenshot(page, "05-dismissed")
@@ -443,6 +463,16 @@ def test_dashboard_charts_and_time_range(page: Page, server: Any, screenshot: An
     for title in CHARTS:
         assert title in labels, (title, labels)  # with data: no ": no data" suffix
     expect(page.locator(".tile").first).to_contain_text("3")
+    # One day of data: the red share is a marker with its figure, the axes have names.
+    (day,) = server.get("/v1/metrics", "reviewer").json()["reputation_risk_trend"]["buckets"][-1:]
+    share = f"{100 * day['red'] / day['items']:.0f} % ({day['red']} of {day['items']})"
+    risk = page.locator('svg[aria-label="Reputation risk trend"]')
+    expect(risk.locator("circle.chart-share-point")).to_have_count(2)  # the day, the legend
+    expect(risk.locator("text", has_text=share).first).to_be_visible()
+    expect(risk).not_to_contain_text("100% red")
+    expect(risk.locator("text.chart-axis-title", has_text="red share")).to_have_count(1)
+    response = page.locator('svg[aria-label="Escalation response time by severity"]')
+    expect(response.locator("text", has_text="n/a").first).to_be_visible()
     screenshot(page, "06-dashboard")
 
     today = datetime.now(UTC).date()
@@ -519,3 +549,51 @@ def test_tablet_layout_and_accessible_names(
         expect(page.get_by_role("textbox", name=field, exact=True)).to_be_visible()
     expect(page.get_by_role("combobox", name="Per", exact=True)).to_be_visible()
     screenshot(page, "09-dashboard-tablet")
+
+
+# ---- 9. a phone, and emoji ------------------------------------------------------------------
+
+EMOJI = "Worst support ever \U0001f621\U0001f92c we will sue you \U0001f44e"
+
+
+def test_the_queue_fits_a_phone(new_page: Any, server: Any, screenshot: Any) -> None:
+    page = new_page(390, 844)
+    classify(server, f"{LEGAL}. {SECURITY}. " * 4, source="trustpilot", account_tier="strategic")
+    classify_many(server, [FRAUD, SAFETY, EMOJI, *UNCERTAIN])
+    sign_in(page, server.keys["reviewer"])
+    assert no_horizontal_overflow(page)
+    cells = page.locator("table.queue td.snippet")
+    expect(cells).to_have_count(len(api_queue(server)))
+    for i in range(cells.count()):
+        box = cells.nth(i).bounding_box()
+        assert box is not None and box["width"] >= 300, box  # the card's full width
+    expect(page.locator("table.queue td[data-label=owner]").first).to_be_visible()
+    screenshot(page, "12-queue-phone")
+    page.locator("table.queue td.snippet a").first.click()
+    page.wait_for_url(re.compile(r"/ui/items/\d+\?pos=0"))
+    assert no_horizontal_overflow(page)
+    screenshot(page, "12-item-phone")
+    page.goto("/ui/dashboard")
+    assert no_horizontal_overflow(page)
+    screenshot(page, "12-dashboard-phone")
+
+
+def test_emoji_in_feedback_are_drawn_with_the_shipped_font(
+    page: Page, server: Any, screenshot: Any
+) -> None:
+    item = classify(server, EMOJI)
+    sign_in(page, server.keys["reviewer"])
+    page.goto(f"/ui/items/{item['id']}")
+    expect(page.locator(".feedback")).to_have_text(EMOJI)
+    loaded = page.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            return [...document.fonts]
+                .filter(f => f.family.replaceAll('"', '') === 'Noto Emoji' && f.status === 'loaded')
+                .length;
+        }"""
+    )
+    assert loaded >= 1  # the browser fetched the shipped font for the text's emoji
+    screenshot(page, "13-emoji")
+    font = server.get("/ui/static/fonts/noto-emoji-3.woff2", None)
+    assert font.status_code == 200 and font.content[:4] == b"wOF2"

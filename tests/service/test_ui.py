@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.ui.charts import Bar, bar_chart, grouped_bar_chart, trend_chart
+from service.ui.flash import Flash, decode, encode
 from service.ui.routes import highlighted
 
 HOSTILE = 'We will sue you <script>alert("x")</script> <img src=x onerror=alert(1)> & "quotes"'
@@ -108,36 +108,142 @@ def test_forms_need_the_session_token(console: Any) -> None:
     assert console.get(f"/v1/items/{item['id']}").json()["reviews"] == []
 
 
-def test_confirm_moves_to_the_next_item_and_a_stale_edit_shows_the_conflict(
+def _review(console: Any, item_id: int, token: str, **fields: str) -> Any:
+    data = {"csrf_token": token, "version": "1", "action": "confirm"} | fields
+    return console.client.post(f"/ui/items/{item_id}/review", data=data, follow_redirects=False)
+
+
+def test_a_review_goes_on_to_the_next_item_of_the_queue_with_a_notice(console: Any) -> None:
+    for text, source in (
+        ("Someone hacked our admin account", "g2"),
+        ("We will sue you over the lost pallet", "email"),
+        ("Your rep stole money from our account, this is fraud", "g2"),
+    ):
+        assert console.post("/v1/classify", json={"text": text, "source": source}).is_success
+    ids = [i["id"] for i in console.get("/v1/queue").json()["items"]]
+    sign_in(console)
+    token = _token(console.client.get(f"/ui/items/{ids[0]}?pos=0").text)
+
+    done = _review(console, ids[0], token, pos="0")
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/ui/items/{ids[1]}?pos=0"  # ids[0] left the queue
+    page = console.client.get(done.headers["location"]).text
+    assert f"Item {ids[0]} reviewed." in page
+    assert f'<a href="/ui/items/{ids[0]}" id="last-item">Back to item {ids[0]}</a>' in page
+    assert f"<h1>Item {ids[1]}" in page
+    assert "reviewed." not in console.client.get(f"/ui/items/{ids[1]}").text  # shown once
+
+    # An item opened on its own: on to the top of the queue.
+    alone = _review(console, ids[1], token)
+    assert alone.headers["location"] == f"/ui/items/{ids[2]}?pos=0"
+    # The last one: the queue page says nothing else is waiting.
+    last = _review(console, ids[2], token, pos="0")
+    assert last.headers["location"] == "/ui/queue?"
+    queue_page = console.client.get("/ui/queue").text
+    assert f"Item {ids[2]} reviewed." in queue_page
+    assert "Nothing else is waiting for review." in queue_page
+    assert console.get("/v1/queue").json()["items"] == []
+    reviewed = [console.get(f"/v1/items/{i}").json() for i in ids]
+    assert all(item["status"] == "routed" and item["reviewed"] for item in reviewed)
+
+
+def test_the_next_item_keeps_the_queue_filters(console: Any) -> None:
+    for text, source in (
+        ("Someone hacked our admin account", "g2"),
+        ("We will sue you over the lost pallet", "email"),
+        ("Your rep stole money from our account, this is fraud", "g2"),
+    ):
+        console.post("/v1/classify", json={"text": text, "source": source})
+    g2 = [i["id"] for i in console.get("/v1/queue", params={"source": "g2"}).json()["items"]]
+    sign_in(console)
+    token = _token(console.client.get(f"/ui/items/{g2[0]}?pos=0&source=g2").text)
+    done = _review(console, g2[0], token, pos="0", q_source="g2")
+    assert done.headers["location"] == f"/ui/items/{g2[1]}?pos=0&source=g2"
+    last = _review(console, g2[1], token, pos="0", q_source="g2")
+    assert last.headers["location"] == "/ui/queue?source=g2"
+    assert "Nothing else is waiting for review with these filters." in (
+        console.client.get(last.headers["location"]).text
+    )
+
+
+def test_a_stale_edit_redirects_to_the_item_with_the_conflict_and_keeps_the_change(
     console: Any,
 ) -> None:
-    console.post("/v1/classify", json={"text": HOSTILE})
-    console.post("/v1/classify", json={"text": "Someone hacked our admin account"})
+    item = console.post("/v1/classify", json={"text": "Someone hacked our admin account"}).json()
     sign_in(console)
-    page = console.client.get("/ui/queue/at/0")
-    shown = re.search(r"<h1>Item (\d+)", page.text)
-    assert shown is not None
-    first = {"id": int(shown.group(1))}
-    token = _token(page.text)
-    done = console.client.post(
-        f"/ui/items/{first['id']}/review",
-        data={"csrf_token": token, "version": "1", "action": "confirm", "pos": "0"},
-        follow_redirects=False,
+    token = _token(console.client.get(f"/ui/items/{item['id']}").text)
+    assert _review(console, item["id"], token).status_code == 303
+    stale = _review(
+        console,
+        item["id"],
+        token,
+        action="correct",
+        category="review",
+        severity="green",
+        note="Looks harmless <b>to me</b>",
+        pos="3",
     )
-    assert done.headers["location"] == "/ui/queue/at/0?done=reviewed"
-    stale = console.client.post(
-        f"/ui/items/{first['id']}/review",
-        data={
-            "csrf_token": token,
-            "version": "1",
-            "action": "correct",
-            "category": "review",
-            "severity": "green",
-        },
+    assert stale.status_code == 303  # never left on the POST address
+    assert stale.headers["location"] == f"/ui/items/{item['id']}?pos=3"
+    page = console.client.get(stale.headers["location"])
+    assert page.status_code == 200
+    assert "Someone else changed this item" in page.text
+    assert "Their decision: <strong>confirm</strong>" in page.text
+    assert "Your change (not saved)" in page.text
+    assert "Looks harmless &lt;b&gt;to me&lt;/b&gt;" in page.text
+    assert "<dd>green</dd>" in page.text and "<dd>review</dd>" in page.text
+    assert "Someone else changed" not in console.client.get(stale.headers["location"]).text
+    stored = console.get(f"/v1/items/{item['id']}").json()
+    assert [r["action"] for r in stored["reviews"]] == ["confirm"]
+    assert stored["severity"] == "red"
+
+
+def test_bad_input_redirects_to_the_item_with_the_error_and_loses_nothing(console: Any) -> None:
+    item = console.post("/v1/classify", json={"text": "Someone hacked our admin account"}).json()
+    sign_in(console)
+    token = _token(console.client.get(f"/ui/items/{item['id']}").text)
+    bad = _review(
+        console,
+        item["id"],
+        token,
+        action="correct",
+        category="not-a-category",
+        severity="red",
+        note="Keep this note",
     )
-    assert stale.status_code == 409
-    assert "Someone else changed this item" in stale.text and "confirm" in stale.text
-    assert console.get(f"/v1/items/{first['id']}").json()["severity"] == "red"
+    assert bad.status_code == 303 and bad.headers["location"] == f"/ui/items/{item['id']}"
+    page = console.client.get(bad.headers["location"]).text
+    found = re.search(
+        r'<section class="alert error" role="alert" id="error">(.*?)</section>', page, re.S
+    )
+    assert found is not None, page[:2000]
+    assert "Input should be" in found.group(1)  # what was wrong with the category
+    assert "Your change was not saved." in found.group(1)
+    assert "<dd>not-a-category</dd>" in found.group(1) and "Keep this note" in found.group(1)
+    assert console.get(f"/v1/items/{item['id']}").json()["reviews"] == []
+
+
+def test_a_long_unsaved_note_is_shortened_to_fit_a_cookie_and_says_so(console: Any) -> None:
+    item = console.post("/v1/classify", json={"text": "Someone hacked our admin account"}).json()
+    sign_in(console)
+    token = _token(console.client.get(f"/ui/items/{item['id']}").text)
+    _review(console, item["id"], token)
+    note = "Zwölf Boxkämpfer jagen Viktor quer über den großen Sylter Deich. " * 75
+    stale = _review(console, item["id"], token, action="correct", note=note[:5000])
+    assert len(stale.headers["set-cookie"]) < 4096
+    page = console.client.get(stale.headers["location"]).text
+    assert note[:500] in page and "[…]" in page and "is shortened" in page
+
+
+def test_flash_cookies_are_signed() -> None:
+    secret = b"k" * 32
+    flash = Flash("conflict", 7, detail="changed", attempt={"note": "ünïcödé"})
+    value = encode(secret, flash)
+    assert decode(secret, value) == flash
+    assert decode(b"other" * 8, value) is None
+    payload, signature = value.rsplit(".", 1)
+    assert decode(secret, payload[:-2] + "AA." + signature) is None
+    assert decode(secret, "garbage") is None and decode(secret, None) is None
 
 
 def test_dashboard_renders_svg_charts_without_external_assets(console: Any) -> None:
@@ -161,11 +267,3 @@ def test_highlight_segments_cover_the_text_once() -> None:
     segments = highlighted(text, flags)
     assert "".join(s["text"] for s in segments) == text
     assert [s["text"] for s in segments if s["flags"]] == ["sue an", "sue"]
-
-
-def test_charts_escape_labels_and_handle_no_data() -> None:
-    svg = bar_chart("t", [Bar("<b>x</b>", 0.5)], unit="%")
-    assert "<b>" not in svg and "&lt;b&gt;" in svg and "50%" in svg
-    assert "No data" in bar_chart("t", [])
-    assert "No data" in grouped_bar_chart("t", ["a"], [("s", [None])])
-    assert "No data" in trend_chart("t", ["d1"], [0], [0], [None])
