@@ -215,6 +215,34 @@ def test_ece_bound_refuses_only_a_clear_breach() -> None:
     assert not breached.passed and "beyond noise" in breached.verdict
 
 
+def test_a_calibrated_model_just_over_the_ece_bound_passes_as_noise() -> None:
+    # The case: probabilities right on average (true ECE 0) still measure a few
+    # hundredths on ~1,200 rows; a bound just below that must not refuse them.
+    rng = np.random.default_rng(5)
+    n = 1200
+    confidence = rng.uniform(0.4, 1.0, n)
+    right = rng.random(n) < confidence
+    truth = rng.integers(0, N_CATEGORY, n)
+    top = np.where(right, truth, (truth + rng.integers(1, N_CATEGORY, n)) % N_CATEGORY)
+    probs = np.repeat(((1 - confidence) / (N_CATEGORY - 1))[:, None], N_CATEGORY, axis=1)
+    probs[np.arange(n), top] = confidence
+    severity = np.zeros(n, dtype=np.int64)
+    rows = RowScores(
+        truth, probs, severity, _probs(severity, right, N_SEVERITY, 1), right, np.full(n, "a")
+    )
+    measured = expected_calibration_error(probs, truth)
+    assert 0.01 < measured < 0.05
+    check = _gate(rows, None, max_ece=measured - 0.005)["real: category ECE"]
+    assert check.passed and "within noise" in check.verdict, check.describe()
+    # The interval is the basic one: replicates sit above the figure by ECE's own bias.
+    boot = PairedBootstrap(rows, None, BootstrapConfig())
+    replicates = ece(boot.weights, probs, truth)
+    assert replicates.mean() > measured
+    low, high = np.percentile(replicates, [2.5, 97.5])
+    assert check.candidate.high == pytest.approx(2 * measured - low)
+    assert check.candidate.low == pytest.approx(max(2 * measured - high, 0.0))
+
+
 def test_same_seed_same_verdicts_other_seed_other_draws() -> None:
     cat, sev, caught = _champion_parts()
     champion = _rows(cat, sev, caught)
