@@ -8,8 +8,8 @@ produce:
   margin AND the whole interval of the difference is below zero (a real, material drop);
 - ECE per head (on the fit set): refused when the whole interval is above the bound, or when
   the point is above the bound and the candidate is clearly worse than the champion (whole
-  interval of the difference above zero); ECE's intervals take its upward bias out
-  (`training.bootstrap.BIASED`), so a figure a little over the bound is not a clear breach;
+  interval of the difference above zero); the intervals take ECE's upward bias on a resample
+  out (`training.bootstrap.BIASED`), so a figure a little over the bound is not a breach;
 - combined red recall stays strict: refused when lower than the champion's at all. Both are
   measured on the same rows, so lower means red items the champion catches and the candidate
   misses: legal threats, hacked accounts, fraud, injuries nobody is asked to look at. The
