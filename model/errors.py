@@ -47,5 +47,6 @@ class PromotionRefusedError(RegistryError):
         listed = "\n".join(f"  - {f}" for f in failures)
         super().__init__(
             f"version {version} was not promoted; failed gates:\n{listed}\n"
-            "Use --force --reason TEXT to override (the override is recorded)."
+            "Each gate refuses only a drop its interval shows is real (red recall: any drop). "
+            "See 'When a gate fails' in the README; --force --reason TEXT overrides (recorded)."
         )

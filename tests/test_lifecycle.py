@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,13 @@ from training.registry import (
     promote,
     rollback,
 )
-from training.tracking import REGISTERED_MODEL, connect
+from training.tracking import (
+    EXPERIMENT,
+    EXPERIMENT_KIND_TAG,
+    REGISTERED_MODEL,
+    connect,
+    training_run_name,
+)
 from triage.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -130,6 +138,15 @@ def test_each_training_run_logs_datasets_metrics_artifacts_and_a_version(store: 
         assert f"{set_name}/rules/families/legal/recall" in metrics
     assert run.data.params["config.family"] == "tfidf_svm"
     assert run.data.tags["rules_version"] == RULES_VERSION
+    # Named by family, training data digest and UTC minute; the UI opens on training runs.
+    sha = run.data.params["training_sha256"]
+    assert re.fullmatch(rf"tfidf_svm-{sha[:8]}-20\d{{6}}-\d{{4}}", run.info.run_name)
+    started = datetime.fromtimestamp(run.info.start_time / 1000, UTC)
+    assert run.info.run_name.endswith(f"{started:%Y%m%d-%H%M}") or run.info.run_name.endswith(
+        f"{started - timedelta(minutes=1):%Y%m%d-%H%M}"
+    )
+    experiment = store.client.get_experiment_by_name(EXPERIMENT)
+    assert experiment.tags[EXPERIMENT_KIND_TAG] == "custom_model_development"
 
     inputs = {i.tags[0].value if i.tags else "": i.dataset for i in run.inputs.dataset_inputs}
     recorded = {r.name: r.sha256 for r in list_sets(store.client)}
@@ -160,10 +177,14 @@ def test_promotion_gates_force_rollback_and_history(store: Store) -> None:
     first = store.promote("1")
     assert first.promoted and first.entry is not None and first.entry.action == "first_champion"
 
-    # The weak model fails the macro-F1 gate, through the CLI: exit 2, FAIL lines, no move.
+    # The weak model fails the macro-F1 gate beyond noise, through the CLI: exit 2, FAIL lines
+    # with the point, the interval and the difference, no move.
     refused = triage(store, "promote", "2")
     assert refused.returncode == 2, refused.stderr
-    assert "FAIL" in refused.stdout and "macro-F1" in refused.stdout
+    assert "paired bootstrap, 1000 replicates, 95 % intervals" in refused.stdout
+    failed = [line for line in refused.stdout.splitlines() if "[FAIL]" in line]
+    assert any("macro-F1" in line and "real regression" in line for line in failed), failed
+    assert all("(95 % CI" in line and "difference" in line for line in failed), failed
     assert "was not promoted" in refused.stderr
     assert str(alias_version(store.client, CHAMPION).version) == "1"
 
@@ -183,9 +204,12 @@ def test_promotion_gates_force_rollback_and_history(store: Store) -> None:
     with pytest.raises(RegistryError, match="no earlier champion"):
         rollback(store.client, actor="tester")
 
-    # v3 has v1's figures: not lower on any gate, so it passes.
+    # v3 has v1's figures: not lower on any gate, so it passes; equal rows, zero difference.
     passed = store.promote(None)
     assert passed.version == "3" and passed.promoted and not passed.gates.failures
+    for check in passed.gates.checks:
+        if check.difference is not None:
+            assert check.difference.low == check.difference.high == 0, check.describe()
     # Every registered set is gated, and the real one per source too.
     real_sources = {f"real/{source}" for source in ("appreviews", "cfpb", "finefood", "twcs")}
     assert {c.calibration_set for c in passed.gates.checks} == {
@@ -384,3 +408,19 @@ def test_retrain_merges_corrections_flags_suspects_and_registers_a_challenger(
         len(train_set) + 1
     )
     assert history(store.client)[-1].action == "challenger"
+
+
+def test_run_names_and_the_experiment_kind_of_an_older_store(tmp_path: Path) -> None:
+    at = datetime(2026, 12, 5, 7, 9, 59, tzinfo=UTC)
+    assert training_run_name("tfidf_logreg", "0123456789abcdef", at) == (
+        "tfidf_logreg-01234567-20261205-0709"
+    )
+    settings = Settings(mlflow_dir=tmp_path / "mlflow")
+    client = connect(settings)
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    assert experiment.tags[EXPERIMENT_KIND_TAG] == "custom_model_development"
+    # A store made before the tag existed (or set to GenAI by hand) gets it at next use.
+    client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, "genai_development")
+    client = connect(settings)
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    assert experiment.tags[EXPERIMENT_KIND_TAG] == "custom_model_development"

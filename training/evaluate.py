@@ -5,7 +5,7 @@ The result is a plain nested dict (easy to print, save as JSON and log to a trac
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -75,14 +75,30 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def evaluate(triager: Triager, dataset: LabelledDataset) -> dict[str, Any]:
-    """Every figure of the model alone, the rules alone and the combined decision; with rows
-    of several origins (authored, each real source) the same figures per origin too."""
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """What a triager said about each row of a set: its decisions and the model's probabilities."""
+
+    results: list[TriageResult]
+    probs: HeadProbabilities
+
+
+def score(triager: Triager, dataset: LabelledDataset) -> Scored:
     if triager.scorer is None:
         raise ValueError("evaluation needs a model")
     items = dataset.items
-    results = triager.classify_many(items)
-    probs = triager.scorer.predict_proba(items)
+    return Scored(triager.classify_many(items), triager.scorer.predict_proba(items))
+
+
+def evaluate(
+    triager: Triager, dataset: LabelledDataset, scored: Scored | None = None
+) -> dict[str, Any]:
+    """Every figure of the model alone, the rules alone and the combined decision; with rows
+    of several origins (authored, each real source) the same figures per origin too.
+
+    `scored`: the triager's output on `dataset` when the caller already has it."""
+    scored = scored or score(triager, dataset)
+    results, probs = scored.results, scored.probs
     rows = np.arange(len(dataset))
     report = {"dataset": asdict(dataset.digest) | {"path": str(dataset.path)}} | _figures(
         dataset.rows, results, probs, rows

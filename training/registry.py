@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import getpass
 import json
-import math
 import shutil
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,16 +19,16 @@ from typing import Any
 from model.artifact import load_triager
 from model.engine import Triager
 from model.errors import PromotionRefusedError, RegistryError
-from model.labels import HEADS
 from model.rules import RedFlagRules
+from training.bootstrap import BootstrapConfig, RowScores
 from training.calibration_sets import CalibrationSet
-from training.evaluate import evaluate
+from training.evaluate import evaluate, score
+from training.gates import GateReport, check_gates
 from training.tracking import REGISTERED_MODEL, flatten_metrics
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 _HISTORY_PREFIX = "history."
-_TOLERANCE = 1e-9  # figures equal up to float noise count as equal
 
 
 def actor_name(configured: str | None = None) -> str:
@@ -208,123 +207,22 @@ def champion_chain(entries: Sequence[HistoryEntry]) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class GateCheck:
-    calibration_set: str
-    figure: str
-    candidate: float | None
-    champion: float | None
-    limit: str
-    passed: bool
+class SetEvaluation:
+    """A version measured on one calibration set: the report and what it said per row."""
 
-    def describe(self) -> str:
-        def show(value: float | None) -> str:
-            return "n/a" if value is None else f"{value:.4f}"
+    report: dict[str, Any]
+    rows: RowScores
 
-        return (
-            f"{self.calibration_set}: {self.figure} {show(self.candidate)} "
-            f"(champion {show(self.champion)}; must be {self.limit})"
+
+def evaluate_on_sets(triager: Triager, sets: Sequence[CalibrationSet]) -> dict[str, SetEvaluation]:
+    """Score each set once; the report and the per-row scores come from the same output."""
+    measured = {}
+    for cal in sets:
+        scored = score(triager, cal.dataset)
+        measured[cal.record.name] = SetEvaluation(
+            evaluate(triager, cal.dataset, scored), RowScores.from_scored(cal.dataset, scored)
         )
-
-
-@dataclass(frozen=True, slots=True)
-class GateReport:
-    checks: list[GateCheck]
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    @property
-    def failures(self) -> list[str]:
-        return [check.describe() for check in self.checks if not check.passed]
-
-
-def _number(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value)
-
-
-def check_gates(
-    candidate: Mapping[str, Mapping[str, Any]],
-    champion: Mapping[str, Mapping[str, Any]] | None,
-    *,
-    f1_margin: float,
-    max_ece: float,
-    ece_min_rows: int = 0,
-    ece_sets: Collection[str] | None = None,
-) -> GateReport:
-    """Compare evaluation reports (per calibration set) of a candidate and the champion.
-
-    Gates per set, and per origin within a set (`real/cfpb`, ...): combined red recall not
-    lower; model macro-F1 per head not lower by more than `f1_margin`. Model ECE per head at
-    most `max_ece` on the sets in `ece_sets` (default: all) of at least `ece_min_rows` rows:
-    the set the probabilities were calibrated for; on a set with another class mix (authored
-    text) they are not meant to be calibrated, and on a few hundred rows ECE's sampling
-    noise alone exceeds a bound of 0.03. Without a champion only the ECE bound applies.
-    """
-    checks: list[GateCheck] = []
-    for set_name, report in candidate.items():
-        base = champion.get(set_name) if champion else None
-        if base is not None:
-            checks += _comparison_checks(set_name, report, base, f1_margin)
-            for origin, part in report.get("origins", {}).items():
-                base_part = base.get("origins", {}).get(origin)
-                if base_part is not None:
-                    checks += _comparison_checks(f"{set_name}/{origin}", part, base_part, f1_margin)
-        if report["dataset"]["rows"] < ece_min_rows or (
-            ece_sets is not None and set_name not in ece_sets
-        ):
-            continue
-        for head in HEADS:
-            ece = _number(report["model"][head]["ece"])
-            checks.append(
-                GateCheck(
-                    set_name,
-                    f"{head} ECE",
-                    ece,
-                    _number(base["model"][head]["ece"]) if base else None,
-                    f"<= {max_ece:g}",
-                    ece is not None and ece <= max_ece + _TOLERANCE,
-                )
-            )
-    return GateReport(checks)
-
-
-def _comparison_checks(
-    name: str, report: Mapping[str, Any], base: Mapping[str, Any], f1_margin: float
-) -> list[GateCheck]:
-    ours = _number(report["combined"]["red_recall"])
-    theirs = _number(base["combined"]["red_recall"])
-    checks = [
-        GateCheck(
-            name,
-            "red recall",
-            ours,
-            theirs,
-            "not lower",
-            theirs is None or (ours is not None and ours >= theirs - _TOLERANCE),
-        )
-    ]
-    for head in HEADS:
-        ours = _number(report["model"][head]["macro_f1"])
-        theirs = _number(base["model"][head]["macro_f1"])
-        assert ours is not None and theirs is not None
-        checks.append(
-            GateCheck(
-                name,
-                f"{head} macro-F1",
-                ours,
-                theirs,
-                f">= champion - {f1_margin:g}",
-                ours >= theirs - f1_margin - _TOLERANCE,
-            )
-        )
-    return checks
-
-
-def evaluate_on_sets(triager: Triager, sets: Sequence[CalibrationSet]) -> dict[str, Any]:
-    return {cal.record.name: evaluate(triager, cal.dataset) for cal in sets}
+    return measured
 
 
 def backfill_run_metrics(client: Any, version: Any, reports: Mapping[str, Any]) -> list[str]:
@@ -368,10 +266,12 @@ def promote(
     actor: str,
     force: bool = False,
     reason: str | None = None,
+    bootstrap: BootstrapConfig | None = None,
 ) -> PromotionOutcome:
     """Move `@champion` to `version` (default: the newest) if it passes the gates.
 
-    Both models are evaluated now, on the same registered calibration sets. A failed gate
+    Both models are evaluated now, on the same registered calibration sets, so every gate
+    compares them row for row (`training.gates`: paired bootstrap intervals). A failed gate
     raises `PromotionRefusedError` unless `force` (which needs a `reason`, recorded with the
     failed figures).
     """
@@ -386,24 +286,25 @@ def promote(
     if current is not None and str(current.version) == number:
         raise RegistryError(f"version {number} is already the champion")
     rules = RedFlagRules()
-    candidate_reports = evaluate_on_sets(load_version(client, number, cache_dir, rules), sets)
-    champion_reports = (
+    ours = evaluate_on_sets(load_version(client, number, cache_dir, rules), sets)
+    theirs = (
         evaluate_on_sets(load_version(client, str(current.version), cache_dir, rules), sets)
         if current is not None
         else None
     )
-    backfill_run_metrics(client, candidate, candidate_reports)
-    if current is not None and champion_reports is not None:
-        backfill_run_metrics(client, current, champion_reports)
+    backfill_run_metrics(client, candidate, {k: v.report for k, v in ours.items()})
+    if current is not None and theirs is not None:
+        backfill_run_metrics(client, current, {k: v.report for k, v in theirs.items()})
     # The ECE bound holds on the set the candidate's probabilities were calibrated on.
     fit_set = client.get_run(candidate.run_id).data.params.get("fit_calibration_set")
     gates = check_gates(
-        candidate_reports,
-        champion_reports,
+        {k: v.rows for k, v in ours.items()},
+        {k: v.rows for k, v in theirs.items()} if theirs is not None else None,
         f1_margin=f1_margin,
         max_ece=max_ece,
         ece_min_rows=ece_min_rows,
         ece_sets={fit_set} if fit_set else None,
+        config=bootstrap,
     )
     previous = str(current.version) if current is not None else None
     if not gates.passed and not force:

@@ -1,5 +1,8 @@
 """MLflow tracking: the store, the experiment, and logging one training run with its model.
 
+Runs are named `<family>-<training data digest, 8 hex>-<YYYYMMDD-HHMM UTC>`, and the
+experiment is tagged as model development so the MLflow UI opens on its runs.
+
 Default store: a SQLite database and an artifact folder under `TRIAGE_MLFLOW_DIR`
 (var/mlflow), created on first use. `MLFLOW_TRACKING_URI` points at any other store or
 server instead. Runs go to the experiment `review-triage`; models are registered as
@@ -19,6 +22,7 @@ import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,11 @@ from triage.settings import PROJECT_ROOT, Settings, get_settings
 EXPERIMENT = "review-triage"
 REGISTERED_MODEL = "review-triage"
 MODEL_NAME_IN_RUN = "model"
+# MLflow 3's UI reads this experiment tag (older 3.x versions; 3.5+ also has a sidebar switch
+# and the `workflowType` URL parameter) to open an experiment on its training runs instead of
+# the GenAI overview; `custom_model_development` is the value its "Machine learning" type sets.
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+EXPERIMENT_KIND = "custom_model_development"
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +86,22 @@ def connect(settings: Settings | None = None) -> Any:
         else:
             os.environ[name] = value
     client = MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.tracking_uri)
-    if client.get_experiment_by_name(EXPERIMENT) is None:
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
         location = store.artifact_root.as_uri() if store.artifact_root is not None else None
-        client.create_experiment(EXPERIMENT, artifact_location=location)
+        client.create_experiment(
+            EXPERIMENT, artifact_location=location, tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND}
+        )
+    elif experiment.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+        # Stores made before the tag existed: the experiment holds training runs only.
+        client.set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND)
     return client
+
+
+def training_run_name(family: str, sha256: str, at: datetime | None = None) -> str:
+    """`<family>-<first 8 hex digits of the training data>-<YYYYMMDD-HHMM UTC>`."""
+    at = at or datetime.now(UTC)
+    return f"{family}-{sha256[:8]}-{at.astimezone(UTC):%Y%m%d-%H%M}"
 
 
 def experiment_id(client: Any) -> str:
@@ -215,13 +236,15 @@ def log_training_run(
     from training.pyfunc import ARTIFACT_KEY
 
     mlflow.set_experiment(EXPERIMENT)
+    family = str(manifest["config"]["family"])
+    run_name = run_name or training_run_name(family, str(training_digest["sha256"]))
     with mlflow.start_run(run_name=run_name, tags=dict(tags or {})) as run:
         mlflow.log_params({k: str(v) for k, v in params.items()})
         mlflow.set_tags(
             {
                 "model_version": manifest["model_version"],
                 "rules_version": RULES_VERSION,
-                "family": str(manifest["config"]["family"]),
+                "family": family,
             }
         )
         _log_dataset(
@@ -272,7 +295,5 @@ def log_training_run(
         client.set_model_version_tag(
             REGISTERED_MODEL, version, "model_version", manifest["model_version"]
         )
-        client.set_model_version_tag(
-            REGISTERED_MODEL, version, "family", str(manifest["config"]["family"])
-        )
+        client.set_model_version_tag(REGISTERED_MODEL, version, "family", family)
         return LoggedModel(run.info.run_id, version, str(manifest["model_version"]))

@@ -502,6 +502,7 @@ def calibration_list() -> None:
 
 
 def _print_gates(outcome: Any) -> None:
+    typer.echo(f"  gates: {outcome.gates.method}")
     for check in outcome.gates.checks:
         mark = "pass" if check.passed else "FAIL"
         typer.echo(f"  [{mark}] {check.describe()}")
@@ -518,6 +519,7 @@ def promote(
     reason: Annotated[str | None, typer.Option(help="Why; recorded in the history.")] = None,
 ) -> None:
     """Measure a version against @champion on every calibration set; move @champion if it wins."""
+    from training.bootstrap import BootstrapConfig
     from training.calibration_sets import load_sets
     from training.registry import actor_name, require_promoted
     from training.registry import promote as promote_version
@@ -535,6 +537,9 @@ def promote(
         actor=actor_name(settings.actor),
         force=force,
         reason=reason,
+        bootstrap=BootstrapConfig(
+            settings.promotion_bootstrap_replicates, settings.promotion_confidence
+        ),
     )
     typer.echo(
         f"version {outcome.version} against "
