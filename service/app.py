@@ -85,6 +85,19 @@ async def _escalation_loop(runtime: Runtime) -> None:
             log.exception("escalation round failed")
 
 
+async def _model_poll_loop(runtime: Runtime) -> None:
+    """Reload the model when `triage promote` or `triage rollback` moved the alias."""
+    interval = runtime.settings.model_poll_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            state = await run_in_threadpool(flows.poll_model, runtime)
+            if state is not None:
+                log.info("model reloaded: %s", state.trigger)
+        except Exception:  # a store that is down now may answer next round
+            log.exception("checking the model alias failed")
+
+
 def error_response(
     name: str,
     detail: str,
@@ -191,15 +204,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if runtime is None:  # a runtime handed in (tests) is its owner's to manage
             freeze_loaded_objects()
         current.notifier.start()
-        loop = (
-            asyncio.create_task(_escalation_loop(current))
-            if current.settings.escalation_interval_seconds > 0
-            else None
-        )
+        loops = []
+        if current.settings.escalation_interval_seconds > 0:
+            loops.append(asyncio.create_task(_escalation_loop(current)))
+        if current.settings.model_poll_seconds > 0 and current.settings.model_source in (
+            "champion",
+            "auto",
+        ):
+            loops.append(asyncio.create_task(_model_poll_loop(current)))
         try:
             yield
         finally:
-            if loop is not None:
+            for loop in loops:
                 loop.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop

@@ -10,6 +10,10 @@ from typing import Any
 from model.errors import TriageError
 
 
+class AddressInUseError(TriageError):
+    """`triage serve` cannot listen: another process holds the address and port."""
+
+
 class ServiceError(TriageError):
     status_code = 400
 

@@ -305,7 +305,7 @@ def reload_model(runtime: Runtime) -> tuple[ModelState, bool]:
     """Load the model again in this process and swap it in; if that worked and this process
     is one of several workers, ask their supervisor to replace every worker, one by one, so
     that all of them serve the new model (True when asked)."""
-    state = runtime.holder.load()
+    state = runtime.holder.load(trigger="admin reload")
     freeze_loaded_objects()
     supervisor = runtime.settings.supervisor_pid
     # Only our own parent: a stale or mistaken TRIAGE_SUPERVISOR_PID must not signal (and by
@@ -316,14 +316,33 @@ def reload_model(runtime: Runtime) -> tuple[ModelState, bool]:
     return state, True
 
 
+def poll_model(runtime: Runtime) -> ModelState | None:
+    """Reload this process's model when `@champion` moved (each worker polls for itself);
+    the new state, or None when the alias did not move."""
+    state = runtime.holder.poll()
+    if state is not None:
+        freeze_loaded_objects()
+    return state
+
+
 def model_state(runtime: Runtime) -> dict[str, object]:
-    """The loaded model, with its auto-apply switches and live audit precision."""
+    """The loaded model, with its auto-apply switches, live audit precision and the recent
+    loads of this process (why and when each happened)."""
     state = runtime.holder.state
     with transaction(runtime.factory) as session:
         auto_apply = audit.auto_apply_state(
             session, triager=state.triager, settings=runtime.settings
         )
-    return state.describe() | {"auto_apply": auto_apply.model_dump(mode="json")}
+    loads = [
+        {
+            "loaded_at": load.loaded_at.isoformat(),
+            "because": load.trigger,
+            "model": load.summary(),
+            "error": load.error,
+        }
+        for load in runtime.holder.loads
+    ]
+    return state.describe() | {"auto_apply": auto_apply.model_dump(mode="json"), "loads": loads}
 
 
 def set_auto_apply(runtime: Runtime, body: AutoApplyIn, actor: Actor) -> AutoApplyState:

@@ -6,6 +6,10 @@ MLflow store (its artifact is downloaded once into the store's cache folder); `f
 file. When nothing can be loaded the service still runs on the rules alone: every item goes
 to a human with the reason `model_unavailable`, and /readyz says degraded. A reload that finds
 nothing loadable keeps serving the model already loaded and reports why in `error`.
+
+The command line finds its model the same way (`load_served`), so `triage classify` scores
+with what the service serves. A running service polls the alias every
+`TRIAGE_MODEL_POLL_SECONDS` and reloads when `triage promote` or `triage rollback` moved it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import shutil
 import threading
 import uuid
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,10 +46,24 @@ class ModelState:
     registry_version: str | None
     loaded_at: datetime
     error: str | None
+    trigger: str = "start-up"  # why it was loaded: start-up, admin reload, alias moved, ...
 
     @property
     def degraded(self) -> bool:
         return self.triager.scorer is None
+
+    def summary(self) -> str:
+        """One line for people: which model, from where (or why none)."""
+        manifest = self.triager.manifest
+        if self.degraded or manifest is None:
+            return f"no model, the rules alone ({self.error})"
+        family = manifest.config.get("family")
+        where = (
+            f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} (version {self.registry_version})"
+            if self.source == "champion"
+            else f"the file {self.location}"
+        )
+        return f"model {manifest.model_version} ({family}) from {where}"
 
     def describe(self) -> dict[str, object]:
         manifest = self.triager.manifest
@@ -64,6 +83,7 @@ class ModelState:
                 else None
             ),
             "loaded_at": self.loaded_at.isoformat(),
+            "loaded_because": self.trigger,
             "error": self.error,
         }
 
@@ -150,16 +170,10 @@ def champion_version(uri: str) -> str | None:
         return None
 
 
-def _champion_artifact(settings: Settings) -> tuple[Path, str] | None:
-    """The champion's joblib artifact, downloaded once into the store's cache folder (which
-    `triage promote` fills too); None when there is no champion. MLflow is imported only
-    to download a version not cached yet."""
-    uri = _tracking_uri(settings)
-    if uri is None:
-        return None
-    number = champion_version(uri)
-    if number is None:
-        return None
+def _champion_artifact(settings: Settings, uri: str, number: str) -> Path:
+    """Version `number`'s joblib artifact, downloaded once into the store's cache folder
+    (which `triage promote` fills too). MLflow is imported only to download a version not
+    cached yet."""
     cache = settings.mlflow_dir / "cache"
     target = cache / number
     found = sorted(target.glob("**/artifacts/*.joblib"))
@@ -186,7 +200,49 @@ def _champion_artifact(settings: Settings) -> tuple[Path, str] | None:
         found = sorted(target.glob("**/artifacts/*.joblib"))
     if not found:
         raise TriageError(f"{REGISTERED_MODEL} version {number} has no triage model artifact")
-    return found[0], number
+    return found[0]
+
+
+def served_champion(settings: Settings) -> str | None:
+    """The champion's version when the source can serve it and the store has one."""
+    if settings.model_source not in ("champion", "auto"):
+        return None
+    uri = _tracking_uri(settings)
+    return champion_version(uri) if uri is not None else None
+
+
+def load_served(settings: Settings, rules: RedFlagRules, *, trigger: str) -> ModelState:
+    """The model the service serves under these settings: the champion (source `champion`,
+    or `auto` when the store has one), else the file (`file`, `auto`); when neither loads,
+    the rules alone, with every reason in `error`. Never raises for an unloadable model."""
+    source = settings.model_source
+    now = datetime.now(UTC)
+    errors: list[str] = []
+    if source in ("champion", "auto"):
+        try:
+            uri = _tracking_uri(settings)
+            number = champion_version(uri) if uri is not None else None
+            path = _champion_artifact(settings, uri, number) if uri and number else None
+        except Exception as exc:  # an unreachable store: fall back like a missing champion
+            number, path = None, None
+            errors.append(f"champion: {exc}")
+        if path is not None:
+            try:
+                triager = load_triager(path, rules=rules)
+                return ModelState(triager, "champion", str(path), number, now, None, trigger)
+            except Exception as exc:  # any unreadable model: the service still starts
+                errors.append(f"champion version {number}: {exc}")
+        elif source == "champion" and not errors:
+            errors.append(f"the MLflow store has no {REGISTERED_MODEL}@{CHAMPION_ALIAS}")
+    if source in ("file", "auto"):
+        try:
+            triager = load_triager(settings.model_path, rules=rules)
+            return ModelState(triager, "file", str(settings.model_path), None, now, None, trigger)
+        except Exception as exc:  # any unreadable model: the service still starts
+            errors.append(f"file: {exc}")
+    rules_only = Triager(scorer=None, thresholds=None, manifest=None, rules=rules)
+    error = "; ".join(errors) or "no model source"
+    return ModelState(rules_only, "none", None, None, now, error, trigger)
 
 
 def freeze_loaded_objects() -> None:
@@ -207,6 +263,10 @@ class ModelHolder:
         self._rules = rules
         self._lock = threading.Lock()
         self._state: ModelState | None = None
+        # The champion version the last load saw: a poll reloads only when the alias moved
+        # since, so a version that fails to load is not retried every round.
+        self._seen_champion: str | None = None
+        self.loads: deque[ModelState] = deque(maxlen=20)  # recent loads, newest last
 
     @property
     def rules(self) -> RedFlagRules:
@@ -224,41 +284,16 @@ class ModelHolder:
     def triager(self) -> Triager:
         return self.state.triager
 
-    def _load(self) -> ModelState:
-        source = self._settings.model_source
-        now = datetime.now(UTC)
-        errors: list[str] = []
-        if source in ("champion", "auto"):
-            try:
-                found = _champion_artifact(self._settings)
-            except Exception as exc:
-                found = None
-                errors.append(f"champion: {exc}")
-            if found is not None:
-                path, number = found
-                try:
-                    triager = load_triager(path, rules=self.rules)
-                    return ModelState(triager, "champion", str(path), number, now, None)
-                except Exception as exc:  # any unreadable model: the service still starts
-                    errors.append(f"champion version {number}: {exc}")
-            elif source == "champion" and not errors:
-                errors.append(f"the MLflow store has no {REGISTERED_MODEL}@{CHAMPION_ALIAS}")
-        if source in ("file", "auto"):
-            try:
-                triager = load_triager(self._settings.model_path, rules=self.rules)
-                return ModelState(triager, "file", str(self._settings.model_path), None, now, None)
-            except Exception as exc:  # any unreadable model: the service still starts
-                errors.append(f"file: {exc}")
-        rules_only = Triager(scorer=None, thresholds=None, manifest=None, rules=self.rules)
-        error = "; ".join(errors) or "no model source"
-        return ModelState(rules_only, "none", None, None, now, error)
-
-    def load(self) -> ModelState:
+    def load(self, trigger: str = "start-up") -> ModelState:
         """Load from the configured source and swap it in (one assignment: requests that
         already took `triager` keep it). When nothing can be loaded, a model loaded before
         stays in service with the failure in `error`; otherwise the rules run alone."""
         with self._lock:  # one reload at a time; readers never wait for it
-            state = self._load()
+            try:
+                self._seen_champion = served_champion(self._settings)
+            except Exception:  # load_served reports the store's failure
+                self._seen_champion = None
+            state = load_served(self._settings, self.rules, trigger=trigger)
             current = self._state
             if state.degraded and current is not None and not current.degraded:
                 log.error("model reload failed, still serving the loaded model: %s", state.error)
@@ -271,5 +306,21 @@ class ModelHolder:
                 log.warning("no model loaded, running on the rules alone: %s", state.error)
             elif state.degraded:
                 log.info("model source 'none': running on the rules alone")
+            else:
+                log.info("serving %s (%s)", state.summary(), trigger)
             self._state = state
+            self.loads.append(state)
             return state
+
+    def poll(self) -> ModelState | None:
+        """Reload when `@champion` moved since the last load (a promotion or a rollback);
+        the new state, or None when nothing changed. Errors reading the store propagate."""
+        if self._settings.model_source not in ("champion", "auto"):
+            return None
+        current = served_champion(self._settings)
+        if current == self._seen_champion:
+            return None
+        moved = f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} moved to version {current}"
+        if current is None:
+            moved = f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} was removed"
+        return self.load(trigger=moved)

@@ -16,25 +16,33 @@ never escalate the same item twice.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import socket
 
+from service.errors import AddressInUseError
 from triage.settings import Settings
 
 APP_FACTORY = "service.app:create_app"
 
 
-def run(settings: Settings, host: str, port: int, workers: int) -> None:
-    """Serve until stopped (SIGINT, SIGTERM); blocks."""
+BACKLOG = 2048  # uvicorn's default
+
+
+def run(settings: Settings, listener: socket.socket, workers: int) -> None:
+    """Serve on `listener` (from `listening_socket`, bound before anything else starts so
+    that a taken port is a clear error) until stopped (SIGINT, SIGTERM); blocks."""
     import uvicorn
 
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    host, port = listener.getsockname()[:2]
     if workers == 1:
         from service.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.Server(config).run(sockets=[listener])
         return
 
     from uvicorn.supervisors import Multiprocess
@@ -47,11 +55,12 @@ def run(settings: Settings, host: str, port: int, workers: int) -> None:
     config = uvicorn.Config(
         APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info"
     )
-    Multiprocess(config, sockets=[listening_socket(host, port, config.backlog)]).run()
+    Multiprocess(config, sockets=[listener]).run()
 
 
-def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
-    """The socket the workers share, bound with protocol IPPROTO_TCP.
+def listening_socket(host: str, port: int, backlog: int = BACKLOG) -> socket.socket:
+    """The socket the service listens on (the workers share it), bound with protocol
+    IPPROTO_TCP; AddressInUseError, saying how to choose another port, when it is taken.
 
     uvicorn binds its own with protocol 0; asyncio then leaves Nagle's algorithm on for the
     connections accepted from it, and every keep-alive request after the first waits about
@@ -61,7 +70,16 @@ def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
+    try:
+        listener.bind((host, port))
+    except OSError as exc:
+        listener.close()
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise AddressInUseError(
+            f"port {port} on {host} is taken by another process; choose another with "
+            f"`triage serve --port N` or TRIAGE_PORT=N (e.g. TRIAGE_PORT={port + 1} make run)"
+        ) from exc
     listener.listen(backlog)
     listener.set_inheritable(True)
     return listener

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from model.rules import RedFlagRules
-from training.datasets import LabelledDataset, load_labelled
+from training.calibration_sets import load_sets
+from training.datasets import LabelledDataset, load_labelled, load_many
+from training.lifecycle import train_and_track
+from training.registry import promote
+from training.tracking import connect
 from training.train import TrainedModel, save_trained, train_model
-from triage.settings import get_settings
+from triage.settings import Settings, get_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -58,3 +63,66 @@ def model_path(trained: TrainedModel, tmp_path_factory: pytest.TempPathFactory) 
     path = tmp_path_factory.mktemp("model") / "model.joblib"
     save_trained(trained, path)
     return path
+
+
+@dataclass(frozen=True)
+class Store:
+    """An MLflow store in a temporary folder whose champion is a quick tfidf_svm model."""
+
+    mlflow_dir: Path
+    registry_version: str
+    model_file: Path  # the champion's artifact, as trained
+    model_version: str
+
+
+def _every(dataset: LabelledDataset, path: Path, step: int) -> Path:
+    lines = dataset.path.read_text(encoding="utf-8").splitlines()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([lines[0], *lines[1::step]]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def store(
+    tmp_path_factory: pytest.TempPathFactory,
+    train_set: LabelledDataset,
+    calibration_set: LabelledDataset,
+) -> Store:
+    """Train (on a quarter of the data, to be quick), track, register and promote one model."""
+    folder = tmp_path_factory.mktemp("champion")
+    _every(train_set, folder / "data" / "train.csv", 4)
+    _every(calibration_set, folder / "data" / "calibration.csv", 4)
+    settings = Settings(
+        mlflow_dir=folder / "mlflow", data_dir=folder / "data", model_path=folder / "unused"
+    )
+    # connect() leaves MLFLOW_TRACKING_URI in the environment (mlflow.set_tracking_uri does),
+    # which every later Settings() would read: put the environment back afterwards.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", "unset-by-test")
+        patch.delenv("MLFLOW_TRACKING_URI")
+        client = connect(settings)
+        outcome = train_and_track(
+            client=client,
+            settings=settings,
+            train_set=load_many(settings.train_paths),
+            out=folder / "svm.joblib",
+            family="tfidf_svm",
+            target_precision=0.95,
+        )
+        promoted = promote(
+            client,
+            version=None,
+            sets=load_sets(client, settings.calibration_sets),
+            cache_dir=settings.mlflow_dir / "cache",
+            f1_margin=settings.promotion_f1_margin,
+            max_ece=settings.promotion_max_ece,
+            ece_min_rows=settings.promotion_ece_min_rows,
+            actor="tester",
+        )
+    assert promoted.promoted, promoted.gates.failures
+    return Store(
+        settings.mlflow_dir,
+        promoted.version,
+        folder / "svm.joblib",
+        outcome.trained.manifest.model_version,
+    )

@@ -43,18 +43,23 @@ def test_classify_prints_one_json_result(model_path: Path) -> None:
     assert set(RESULT_KEYS) <= set(result)
     assert result["severity"] == "red" and result["decision"] == "rule_forced"
     assert result["red_flags"][0]["family"] == "legal"
-    assert abs(sum(result["probabilities"]["category"].values()) - 1) < 1e-9
+    # Rounded for people: three decimals (the API and classify-file keep every digit).
+    probabilities = result["probabilities"]["category"].values()
+    assert all(round(p, 3) == p for p in probabilities)
+    assert abs(sum(probabilities) - 1) < 0.01
+    assert round(result["category_confidence"], 3) == result["category_confidence"]
+    assert f"using model {result['model_version']} " in done.stderr and "(--model)" in done.stderr
 
 
 def test_model_comes_from_environment_variable(model_path: Path, tmp_path: Path) -> None:
-    done = triage(
-        "classify", "How do I add a second admin?", env={"TRIAGE_MODEL_PATH": str(model_path)}
-    )
+    served_file = {"TRIAGE_MODEL_SOURCE": "file", "TRIAGE_MODEL_PATH": str(model_path)}
+    done = triage("classify", "How do I add a second admin?", env=served_file)
     assert done.returncode == 0, done.stderr
+    assert f"from the file {model_path}" in done.stderr
     missing = triage(
         "classify",
         "How do I add a second admin?",
-        env={"TRIAGE_MODEL_PATH": str(tmp_path / "nope.joblib")},
+        env={"TRIAGE_MODEL_SOURCE": "file", "TRIAGE_MODEL_PATH": str(tmp_path / "nope.joblib")},
     )
     assert missing.returncode == 1
     assert "no model at" in missing.stderr and "triage train" in missing.stderr
@@ -100,7 +105,8 @@ def test_classify_file_csv_keeps_every_row(model_path: Path, tmp_path: Path) -> 
     assert "rating" in bad_rating["error"]
     assert "account_tier" in bad_tier["error"]
     assert "row 3:" in done.stderr and "row 4:" in done.stderr and "row 5:" in done.stderr
-    assert "5 rows classified" in done.stderr and "3 bad row(s)" in done.stderr
+    assert "5 rows read: 2 classified, 3 bad" in done.stderr
+    assert "100%" not in done.stderr  # a progress bar is for a terminal, not for a log
     strict = triage(
         "classify-file",
         str(source),
@@ -150,36 +156,93 @@ def test_evaluate_and_info(
     assert json.loads(info.stdout)["format"] == "review-triage-model"
 
 
-def test_train_writes_a_model_and_skips_when_present(
+def _every(source: Path, target: Path, step: int) -> Path:
+    lines = source.read_text(encoding="utf-8").splitlines()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join([lines[0], *lines[1::step]]) + "\n", encoding="utf-8")
+    return target
+
+
+def test_train_serves_only_the_first_model(
     tmp_path: Path, train_set: LabelledDataset, calibration_set: LabelledDataset
 ) -> None:
-    train_lines = train_set.path.read_text(encoding="utf-8").splitlines()
-    cal_lines = calibration_set.path.read_text(encoding="utf-8").splitlines()
-    # Every 6th row keeps every label present while training in seconds.
-    small_train = tmp_path / "train.csv"
-    small_train.write_text("\n".join([train_lines[0], *train_lines[1::6]]) + "\n")
-    small_cal = tmp_path / "cal.csv"
-    small_cal.write_text("\n".join([cal_lines[0], *cal_lines[1::4]]) + "\n")
+    """The first model becomes @champion (it passes the gates); later ones are registered
+    and not served until promoted; --if-missing names what is served."""
+    data = tmp_path / "data"
+    # A quarter of the authored data: the recipe the runtime tests' champion passes with.
+    _every(train_set.path, data / "train.csv", 4)
+    _every(calibration_set.path, data / "calibration.csv", 4)
+    env = {
+        "TRIAGE_DATA_DIR": str(data),
+        "TRIAGE_MLFLOW_DIR": str(tmp_path / "mlflow"),
+        "TRIAGE_MODEL_PATH": str(tmp_path / "served.joblib"),
+        "TRIAGE_MODEL_SOURCE": "auto",
+        "TRIAGE_MODEL_FAMILY": "tfidf_svm",
+    }
     out = tmp_path / "m.joblib"
-    done = triage(
-        "train",
-        "--data",
-        str(small_train),
-        "--calibration",
-        str(small_cal),
-        "--out",
-        str(out),
-        "--report",
-        str(tmp_path / "report.json"),
-    )
-    assert done.returncode == 0, done.stderr
-    assert out.is_file() and "Saved model" in done.stdout and "Thresholds" in done.stdout
-    reports = json.loads((tmp_path / "report.json").read_text())
-    assert reports["cal"]["dataset"]["name"] == "cal"  # the set it was calibrated on
-    assert reports["authored"]["dataset"]["name"] == "authored"  # measured on every set
-    assert "registered review-triage version" in done.stdout
-    again = triage("train", "--if-missing", "--out", str(out))
-    assert again.returncode == 0 and "not retraining" in again.stderr
+    first = triage("train", "--out", str(out), "--report", str(tmp_path / "r.json"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert out.is_file() and "Saved model" in first.stdout and "Thresholds" in first.stdout
+    reports = json.loads((tmp_path / "r.json").read_text())
+    assert reports["authored"]["dataset"]["name"] == "authored"
+    assert "registered version 1" in first.stdout
+    assert "Nothing was served yet" in first.stdout and "@champion -> version 1" in first.stdout
+    used = triage("classify", "Where do I reset my password?", env=env)
+    assert used.returncode == 0, used.stderr
+    assert "from review-triage@champion (version 1)" in used.stderr
+
+    half = _every(data / "train.csv", tmp_path / "t.csv", 2)
+    second = triage("train", "--data", str(half), env=env)
+    assert second.returncode == 0, second.stderr
+    assert "registered version 2" in second.stdout and "served model is unchanged" in second.stdout
+    assert not (tmp_path / "served.joblib").exists()  # no file written behind anyone's back
+    again = triage("classify", "Where do I reset my password?", env=env)
+    assert "from review-triage@champion (version 1)" in again.stderr
+    skipped = triage("train", "--if-missing", env=env)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "review-triage@champion (version 1) is served; not retraining" in skipped.stderr
+
+
+def test_train_with_a_served_file_keeps_it(
+    tmp_path: Path, train_set: LabelledDataset, calibration_set: LabelledDataset
+) -> None:
+    served = tmp_path / "served.joblib"
+    env = {
+        "TRIAGE_MLFLOW_DIR": str(tmp_path / "mlflow"),
+        "TRIAGE_MODEL_PATH": str(served),
+        "TRIAGE_MODEL_SOURCE": "file",
+    }
+    # Every 6th row keeps every label present while training in seconds.
+    small = ("--data", str(_every(train_set.path, tmp_path / "train.csv", 6)))
+    cal = ("--calibration", str(_every(calibration_set.path, tmp_path / "cal.csv", 4)))
+    first = triage("train", *small, *cal, env=env)
+    assert first.returncode == 0, first.stderr
+    assert f"saved it to {served}, served now" in first.stdout
+    version = json.loads(triage("info", env=env).stdout)["model_version"]
+    before = served.read_bytes()
+    second = triage("train", *small, *cal, env=env)
+    assert second.returncode == 0, second.stderr
+    assert "served model is unchanged" in second.stdout and served.read_bytes() == before
+    skipped = triage("train", "--if-missing", env=env)
+    assert f"model {version} from the file {served} is served; not retraining" in skipped.stderr
+
+
+def test_serve_on_a_taken_port_says_how_to_choose_another(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        database = tmp_path / "triage.db"
+        done = triage(
+            "serve", "--port", str(port), env={"TRIAGE_DATABASE_URL": f"sqlite:///{database}"}
+        )
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is taken" in done.stderr
+    assert "--port" in done.stderr and "TRIAGE_PORT" in done.stderr
+    assert "Errno" not in done.stderr and "Traceback" not in done.stderr
+    assert not database.exists()  # it stopped before touching anything
 
 
 def test_train_reports_bad_rows(tmp_path: Path) -> None:

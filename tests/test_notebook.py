@@ -57,6 +57,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mlflow_dir = folder / "mlflow"
     env = {k: v for k, v in os.environ.items() if k not in STORE_VARIABLES}
     env |= {"TRIAGE_MLFLOW_DIR": str(mlflow_dir), "TRIAGE_MODEL_PATH": str(folder / "m.joblib")}
+    # A served file: the first training then leaves @champion to the promotion below.
+    env["TRIAGE_MODEL_SOURCE"] = "file"
     train = ("train", "--family", "tfidf_svm", "--out")
     triage(env, *train, str(folder / "v1.joblib"))
     holdout = every_third_row(REPO / "data" / "calibration.csv", folder / "holdout.csv")

@@ -27,21 +27,34 @@ app = typer.Typer(
 ModelOption = Annotated[
     Path | None,
     typer.Option(
-        "--model", help="Model artifact (default: TRIAGE_MODEL_PATH, else var/model.joblib)."
+        "--model",
+        help="Model artifact to use instead of the served one (default: what the service "
+        "serves: review-triage@champion when the MLflow store has one, else TRIAGE_MODEL_PATH).",
     ),
 ]
 
 
-def _model_path(model: Path | None) -> Path:
-    return model or get_settings().model_path
-
-
 def _triager(model: Path | None) -> Triager:
-    """The model the command uses, with the compiled rules from the cache folder."""
+    """The model the command uses, found the way the service finds it (`--model` overrides),
+    with the compiled rules from the cache folder; which one is said on stderr."""
     from model.artifact import load_triager
     from model.rules import load_rules
+    from service.model_holder import load_served
 
-    return load_triager(_model_path(model), rules=load_rules(get_settings().cache_dir))
+    settings = get_settings()
+    rules = load_rules(settings.cache_dir)
+    if model is not None:
+        triager = load_triager(model, rules=rules)
+        version = triager.manifest.model_version if triager.manifest else "?"
+        _echo_err(f"using model {version} from the file {model} (--model)")
+        return triager
+    state = load_served(settings, rules, trigger="command line")
+    if state.degraded:
+        raise ModelNotFoundError(
+            f"no model to use: {state.error}. Train one with `triage train`, or pass --model"
+        )
+    _echo_err(f"using {state.summary()}")
+    return state.triager
 
 
 def _echo_err(message: str) -> None:
@@ -55,6 +68,37 @@ FamilyOption = Annotated[
         "(default TRIAGE_MODEL_FAMILY)."
     ),
 ]
+
+
+OUT_HELP = (
+    "Also save the model artifact here. Without it the model is only registered in the MLflow "
+    "store: training never replaces the model that is served."
+)
+
+
+def _served_description(settings: Any) -> str | None:
+    """Which model the service and the commands would use now, in words; None when none.
+    Reads no more than the alias and the file's manifest."""
+    from model.artifact import read_artifact
+    from service.model_holder import CHAMPION_ALIAS, REGISTERED_MODEL, served_champion
+
+    try:
+        number = served_champion(settings)
+    except Exception as exc:  # an unreachable store: the file may still serve
+        _echo_err(f"could not read {REGISTERED_MODEL}@{CHAMPION_ALIAS} ({exc})")
+        number = None
+    if number is not None:
+        return f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} (version {number})"
+    if settings.model_source not in ("file", "auto"):
+        return None
+    try:
+        _, manifest = read_artifact(settings.model_path)
+    except ModelNotFoundError:
+        return None
+    except TriageError as exc:
+        _echo_err(f"the model at {settings.model_path} is not usable ({exc})")
+        return None
+    return f"model {manifest.model_version} from the file {settings.model_path}"
 
 
 @app.command()
@@ -74,7 +118,7 @@ def train(
             "data/real/calibration). A new one is registered under its name."
         ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Where to save the model.")] = None,
+    out: Annotated[Path | None, typer.Option(help=OUT_HELP)] = None,
     family: FamilyOption = None,
     target_precision: Annotated[
         float | None, typer.Option(help="Precision auto-applied labels must reach (default 0.95).")
@@ -83,28 +127,31 @@ def train(
         Path | None, typer.Option(help="Also write the evaluation as JSON here.")
     ] = None,
     if_missing: Annotated[
-        bool, typer.Option("--if-missing", help="Do nothing when a usable model is already there.")
+        bool,
+        typer.Option(
+            "--if-missing", help="Do nothing when a model is served already (champion or file)."
+        ),
     ] = False,
 ) -> None:
-    """Train, measure on every calibration set, log an MLflow run and register a new version."""
-    from model.artifact import read_artifact
+    """Train, measure on every calibration set, log an MLflow run and register a new version.
+
+    The new version is not served until it is promoted (`triage promote`), except the very
+    first model: when nothing is served yet it becomes @champion if it passes the gates (or,
+    with TRIAGE_MODEL_SOURCE=file, is saved to TRIAGE_MODEL_PATH).
+    """
     from training.datasets import load_many
 
     settings = get_settings()
-    out_path = out or settings.model_path
-    if if_missing and out_path.exists():
-        try:
-            _, manifest = read_artifact(out_path)
-        except TriageError as exc:
-            _echo_err(f"existing model is not usable ({exc}); training a new one")
-        else:
-            _echo_err(f"model {manifest.model_version} already at {out_path}; not retraining")
+    if if_missing:
+        served = _served_description(settings)
+        if served is not None:
+            _echo_err(f"{served} is served; not retraining")
             return
     train_set = load_many(data or settings.train_paths)
     _train_tracked(
         train_set,
         calibration=calibration,
-        out_path=out_path,
+        out_path=out,
         family=family,
         target_precision=target_precision,
         report=report,
@@ -115,35 +162,77 @@ def _train_tracked(
     train_set: Any,
     *,
     calibration: Path | None,
-    out_path: Path,
+    out_path: Path | None,
     family: str | None,
     target_precision: float | None,
     report: Path | None,
     tags: dict[str, str] | None = None,
 ) -> Any:
-    """Train and track one model (shared by train and retrain); returns the logged model."""
-    from training.evaluate import format_evaluation
+    """Train and track one model (shared by train and retrain); returns the logged model.
+    Serves it only when nothing is served yet (see `train`)."""
+    import shutil
+    import tempfile
+
     from training.lifecycle import train_and_track
-    from training.tracking import REGISTERED_MODEL, connect, tracking_store
+    from training.tracking import connect, tracking_store
 
     settings = get_settings()
     precision = target_precision if target_precision is not None else settings.target_precision
     chosen_family = family or settings.model_family
     client = connect(settings)
+    first_model = _served_description(settings) is None
     _echo_err(
         f"training {chosen_family} on {train_set.name} ({len(train_set)} rows); "
         f"tracking in {tracking_store(settings).tracking_uri}"
     )
-    outcome = train_and_track(
-        client=client,
-        settings=settings,
-        train_set=train_set,
-        out=out_path,
-        family=chosen_family,
-        target_precision=precision,
-        calibration_path=calibration,
-        tags=tags,
-    )
+    with tempfile.TemporaryDirectory(prefix="triage-train-") as scratch:
+        artifact = out_path or Path(scratch) / "model.joblib"
+        outcome = train_and_track(
+            client=client,
+            settings=settings,
+            train_set=train_set,
+            out=artifact,
+            family=chosen_family,
+            target_precision=precision,
+            calibration_path=calibration,
+            tags=tags,
+        )
+        _print_training(outcome, precision, report)
+        logged = outcome.logged
+        if out_path is not None:
+            typer.echo(f"\nSaved model {logged.model_version} to {out_path}")
+        typer.echo(f"Logged run {logged.run_id}; registered version {logged.version}.")
+        if not first_model:
+            typer.echo(
+                "The served model is unchanged: compare with `triage compare`, then "
+                f"`triage promote {logged.version}`."
+            )
+        elif settings.model_source == "file":
+            settings.model_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(artifact, settings.model_path)
+            typer.echo(f"Nothing was served yet: saved it to {settings.model_path}, served now.")
+        elif settings.model_source != "none":
+            _serve_first_version(client, settings, logged.version)
+    return logged
+
+
+def _serve_first_version(client: Any, settings: Any, version: str) -> None:
+    """Nothing is served yet: the first version becomes @champion if it passes the gates."""
+    typer.echo("Nothing was served yet; promoting it if it passes the gates:")
+    outcome = _promote_version(client, settings, version, force=False, reason="first model")
+    _print_gates(outcome)
+    if outcome.promoted:
+        typer.echo(f"@champion -> version {outcome.version}")
+    else:
+        typer.echo(
+            f"Not promoted: nothing is served. Fix what failed, or `triage promote {version} "
+            "--force --reason TEXT`."
+        )
+
+
+def _print_training(outcome: Any, precision: float, report: Path | None) -> None:
+    from training.evaluate import format_evaluation
+
     fit_report = outcome.evaluations[outcome.fit_set]
     typer.echo(format_evaluation(fit_report, target_precision=precision))
     thresholds = outcome.trained.manifest.thresholds
@@ -169,13 +258,6 @@ def _train_tracked(
         )
     if report:
         report.write_text(json.dumps(outcome.evaluations, indent=2))
-    logged = outcome.logged
-    typer.echo(f"\nSaved model {logged.model_version} to {out_path}")
-    typer.echo(
-        f"Logged run {logged.run_id}; registered {REGISTERED_MODEL} version {logged.version}. "
-        f"Promote it with `triage promote {logged.version}`."
-    )
-    return logged
 
 
 @app.command()
@@ -195,7 +277,19 @@ def classify(
     )
     triager = _triager(model)
     result = triager.classify(item)
-    typer.echo(json.dumps(result.to_dict(), indent=2))
+    typer.echo(json.dumps(_rounded(result.to_dict()), indent=2))
+
+
+def _rounded(value: Any, digits: int = 3) -> Any:
+    """`value` with every float rounded, for people (classify-file and the API keep every
+    digit)."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {key: _rounded(inner, digits) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_rounded(inner, digits) for inner in value]
+    return value
 
 
 @app.command("classify-file")
@@ -208,7 +302,9 @@ def classify_file(
     batch_size: Annotated[
         int, typer.Option(min=1, max=100_000, help="Rows scored together.")
     ] = 512,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    progress: Annotated[
+        bool, typer.Option(help="Show a progress bar on stderr when it is a terminal.")
+    ] = True,
     fail_on_bad_rows: Annotated[
         bool,
         typer.Option(help="Exit with status 3 when any row was bad (all rows are still written)."),
@@ -233,7 +329,7 @@ def classify_file(
             total=reader.total_bytes,
             unit="B",
             unit_scale=True,
-            disable=not progress,
+            disable=None if progress else True,  # None: only on a terminal, never in a log
             desc=input_path.name,
             file=sys.stderr,
         ) as bar,
@@ -246,7 +342,11 @@ def classify_file(
                 bar.update(reader.bytes_read - bar.n)
         _flush(batch, triager, sink, counts)
         bar.update(reader.bytes_read - bar.n)
-    _echo_err(f"{counts['rows']} rows classified into {output}; {counts['bad']} bad row(s)")
+    classified = counts["rows"] - counts["bad"]
+    _echo_err(
+        f"{counts['rows']} rows read: {classified} classified, {counts['bad']} bad; "
+        f"every row written to {output}"
+    )
     if fail_on_bad_rows and counts["bad"]:
         raise typer.Exit(3)
 
@@ -282,7 +382,7 @@ def _flush(
             record = {"id": _row_id(raw), "row": raw.number} | next(results).to_dict()
         else:
             counts["bad"] += 1
-            _echo_err(f"row {raw.number}: {parsed}")
+            tqdm.write(f"row {raw.number}: {parsed}", file=sys.stderr)  # above the bar
             record = {"id": _row_id(raw), "row": raw.number, "error": parsed}
         sink.write(json.dumps(record, ensure_ascii=False) + "\n")
     batch.clear()
@@ -350,11 +450,9 @@ def fetch_embeddings(
 
 @app.command()
 def info(model: ModelOption = None) -> None:
-    """Print the manifest of a model artifact."""
-    from model.artifact import read_artifact
-
-    _, manifest = read_artifact(_model_path(model))
-    typer.echo(json.dumps(manifest.to_dict(), indent=2))
+    """Print the manifest of the model the commands use (or of --model)."""
+    manifest = _triager(model).manifest
+    typer.echo(json.dumps(manifest.to_dict() if manifest else None, indent=2))
 
 
 @app.command()
@@ -370,7 +468,7 @@ def retrain(
         list[Path] | None,
         typer.Option(help="Base training file or folder; repeat for several (default as train)."),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Where to save the model.")] = None,
+    out: Annotated[Path | None, typer.Option(help=OUT_HELP)] = None,
     family: FamilyOption = None,
     suspects_out: Annotated[
         Path | None,
@@ -436,7 +534,7 @@ def retrain(
     logged = _train_tracked(
         merged,
         calibration=None,
-        out_path=out or settings.model_path,
+        out_path=out,
         family=family,
         target_precision=None,
         report=None,
@@ -519,14 +617,32 @@ def promote(
     reason: Annotated[str | None, typer.Option(help="Why; recorded in the history.")] = None,
 ) -> None:
     """Measure a version against @champion on every calibration set; move @champion if it wins."""
-    from training.bootstrap import BootstrapConfig
-    from training.calibration_sets import load_sets
-    from training.registry import actor_name, require_promoted
-    from training.registry import promote as promote_version
+    from training.registry import require_promoted
 
     settings = get_settings()
-    client = _client()
-    outcome = promote_version(
+    outcome = _promote_version(_client(), settings, version, force=force, reason=reason)
+    typer.echo(
+        f"version {outcome.version} against "
+        + (f"champion version {outcome.previous}:" if outcome.previous else "no champion yet:")
+    )
+    _print_gates(outcome)
+    require_promoted(outcome)
+    forced = " (forced: gates failed)" if outcome.gates.failures else ""
+    typer.echo(f"@champion -> version {outcome.version}{forced}")
+    typer.echo(_pickup_note(settings))
+
+
+def _promote_version(
+    client: Any, settings: Any, version: str | None, *, force: bool, reason: str | None
+) -> Any:
+    """Gate `version` against @champion on the registered calibration sets; move the alias
+    if it passes (or `force`)."""
+    from training.bootstrap import BootstrapConfig
+    from training.calibration_sets import load_sets
+    from training.registry import actor_name
+    from training.registry import promote as promote_version
+
+    return promote_version(
         client,
         version=version,
         sets=load_sets(client, settings.calibration_sets),
@@ -541,14 +657,22 @@ def promote(
             settings.promotion_bootstrap_replicates, settings.promotion_confidence
         ),
     )
-    typer.echo(
-        f"version {outcome.version} against "
-        + (f"champion version {outcome.previous}:" if outcome.previous else "no champion yet:")
+
+
+def _pickup_note(settings: Any) -> str:
+    """How a running service picks up an alias move."""
+    if settings.model_source == "file":
+        return (
+            "The service serves a file (TRIAGE_MODEL_SOURCE=file), not @champion: set "
+            "TRIAGE_MODEL_SOURCE=auto to serve the champion."
+        )
+    now = "POST /v1/model/reload (admin) applies it at once"
+    if settings.model_poll_seconds <= 0:
+        return f"A running service does not poll the alias (TRIAGE_MODEL_POLL_SECONDS=0): {now}."
+    return (
+        "A running service picks this up within TRIAGE_MODEL_POLL_SECONDS "
+        f"({settings.model_poll_seconds:g} s); {now}."
     )
-    _print_gates(outcome)
-    require_promoted(outcome)
-    forced = " (forced: gates failed)" if outcome.gates.failures else ""
-    typer.echo(f"@champion -> version {outcome.version}{forced}")
 
 
 @app.command()
@@ -562,6 +686,7 @@ def rollback(
     settings = get_settings()
     entry = rollback_champion(_client(), actor=actor_name(settings.actor), reason=reason)
     typer.echo(f"@champion -> version {entry.version} (was version {entry.previous})")
+    typer.echo(_pickup_note(settings))
 
 
 @models_app.command("list")
@@ -676,6 +801,8 @@ def serve(
     from service.db import make_engine, migrate, session_factory, transaction
 
     settings = get_settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    listener = server.listening_socket(bind_host, bind_port)  # first: a taken port fails fast
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     with transaction(session_factory(engine)) as session:
@@ -683,7 +810,6 @@ def serve(
             seed_bootstrap_key(session=session, key=settings.bootstrap_admin_key.get_secret_value())
         has_keys = any(k.revoked_at is None for k in list_keys(session=session))
     engine.dispose()
-    bind_host, bind_port = host or settings.host, port or settings.port
     processes = workers or settings.workers
     _echo_err(
         f"review-triage service on http://{bind_host}:{bind_port} (API docs: "
@@ -695,7 +821,7 @@ def serve(
             "No API keys yet. In another terminal: .venv/bin/triage keys create --role admin "
             "(or helpdesk / reviewer); send it as 'Authorization: Bearer KEY'."
         )
-    server.run(settings, bind_host, bind_port, processes)
+    server.run(settings, listener, processes)
 
 
 @keys_app.command("create")

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         "file (model_path), auto (the champion if the store has one, else the file), or none "
         "(rules only).",
     )
+    model_poll_seconds: float = Field(
+        default=30.0,
+        ge=0.0,
+        description="How often the service checks whether @champion moved (a promotion or a "
+        "rollback) and reloads its model if so; 0: never (POST /v1/model/reload still works).",
+    )
     routing_policy: Path | None = Field(
         default=None, description="Routing policy JSON (default: service/routing_policy.json)."
     )

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,7 @@ from model.engine import TriageResult
 from model.records import FeedbackItem
 from service.app import create_app
 from service.model_holder import ModelHolder, champion_version
-from training.calibration_sets import load_sets
-from training.datasets import LabelledDataset, load_many
-from training.lifecycle import train_and_track
-from training.registry import promote
-from training.tracking import connect
+from tests.conftest import Store
 from triage.settings import Settings
 
 RED = "We will sue you over the lost pallet"
@@ -36,69 +31,6 @@ TEXTS = [
     "Their sales rep claims your platform leaks customer data, is that true?",
     "The pallet arrived three days late again.",
 ]
-
-
-@dataclass(frozen=True)
-class Store:
-    """An MLflow store in a temporary folder whose champion is a quick tfidf_svm model."""
-
-    mlflow_dir: Path
-    registry_version: str
-    model_file: Path  # the champion's artifact, as trained
-    model_version: str
-
-
-def _every(dataset: LabelledDataset, path: Path, step: int) -> Path:
-    lines = dataset.path.read_text(encoding="utf-8").splitlines()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join([lines[0], *lines[1::step]]) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def store(
-    tmp_path_factory: pytest.TempPathFactory,
-    train_set: LabelledDataset,
-    calibration_set: LabelledDataset,
-) -> Store:
-    """Train (on a quarter of the data, to be quick), track, register and promote one model."""
-    folder = tmp_path_factory.mktemp("champion")
-    _every(train_set, folder / "data" / "train.csv", 4)
-    _every(calibration_set, folder / "data" / "calibration.csv", 4)
-    settings = Settings(
-        mlflow_dir=folder / "mlflow", data_dir=folder / "data", model_path=folder / "unused"
-    )
-    # connect() leaves MLFLOW_TRACKING_URI in the environment (mlflow.set_tracking_uri does),
-    # which every later Settings() would read: put the environment back afterwards.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", "unset-by-test")
-        patch.delenv("MLFLOW_TRACKING_URI")
-        client = connect(settings)
-        outcome = train_and_track(
-            client=client,
-            settings=settings,
-            train_set=load_many(settings.train_paths),
-            out=folder / "svm.joblib",
-            family="tfidf_svm",
-            target_precision=0.95,
-        )
-        promoted = promote(
-            client,
-            version=None,
-            sets=load_sets(client, settings.calibration_sets),
-            cache_dir=settings.mlflow_dir / "cache",
-            f1_margin=settings.promotion_f1_margin,
-            max_ece=settings.promotion_max_ece,
-            ece_min_rows=settings.promotion_ece_min_rows,
-            actor="tester",
-        )
-    assert promoted.promoted, promoted.gates.failures
-    return Store(
-        settings.mlflow_dir,
-        promoted.version,
-        folder / "svm.joblib",
-        outcome.trained.manifest.model_version,
-    )
 
 
 def _file_holder(path: Path) -> ModelHolder:
@@ -452,3 +384,69 @@ def test_a_reload_signals_only_its_own_supervisor(make_api: Any) -> None:
     reloaded = api.post("/v1/model/reload")
     assert reloaded.status_code == 200, reloaded.text
     assert reloaded.json()["loaded"] and reloaded.json()["restarting_workers"] is False
+
+
+def test_the_service_follows_an_alias_move_by_itself(
+    make_api: Any, database_url: str, store: Store
+) -> None:
+    """A promotion or rollback moves @champion; the service polls the alias and reloads,
+    recording why, without anyone calling /v1/model/reload."""
+    import time
+
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{(store.mlflow_dir / 'mlflow.db').resolve()}"
+    mlflow = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    champion = mlflow.get_model_version("review-triage", store.registry_version)
+    # A second version of the same artifact: what matters is that the alias moves.
+    moved = mlflow.create_model_version("review-triage", champion.source, run_id=champion.run_id)
+    api = make_api()
+    settings = Settings(
+        database_url=database_url,
+        escalation_interval_seconds=0,
+        model_source="auto",
+        model_poll_seconds=0.2,
+        mlflow_dir=store.mlflow_dir,
+        mlflow_tracking_uri=None,
+    )
+
+    def served(client: TestClient) -> dict[str, Any]:
+        response = client.get("/v1/model", headers=api.headers("admin"))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def wait_for(client: TestClient, version: str) -> dict[str, Any]:
+        deadline = time.monotonic() + 60  # a generous bound, not a speed check
+        while (body := served(client))["registry_version"] != version:
+            assert time.monotonic() < deadline, body
+            time.sleep(0.1)
+        return body
+
+    try:
+        with TestClient(create_app(settings)) as client:
+            assert served(client)["loaded_because"] == "start-up"
+            mlflow.set_registered_model_alias("review-triage", "champion", moved.version)
+            after = wait_for(client, str(moved.version))
+            assert after["loaded"] and after["error"] is None
+            assert after["loaded_because"] == (
+                f"review-triage@champion moved to version {moved.version}"
+            )
+            assert [load["because"] for load in after["loads"]] == [
+                "start-up",
+                after["loaded_because"],
+            ]
+            mlflow.set_registered_model_alias("review-triage", "champion", store.registry_version)
+            back = wait_for(client, store.registry_version)
+            assert len(back["loads"]) == 3
+    finally:  # the other tests expect the store as the fixture made it
+        mlflow.set_registered_model_alias("review-triage", "champion", store.registry_version)
+        mlflow.delete_model_version("review-triage", moved.version)
+
+
+def test_polling_leaves_a_file_model_alone(model_path: Path, store: Store) -> None:
+    holder = ModelHolder(
+        Settings(model_source="file", model_path=model_path, mlflow_dir=store.mlflow_dir)
+    )
+    holder.load()
+    assert holder.poll() is None and holder.state.source == "file"
