@@ -29,6 +29,7 @@ ATTEMPT_FIELDS = (
     "reason",
     "action_taken",
     "internal_change",
+    "flag_note",
 )
 
 
@@ -112,6 +113,8 @@ def back_to_item(
     change was not saved (a conflict also shows the other decision) and the reviewer's unsaved
     change, so nothing typed is lost."""
     attempt = {name: str(form.get(name)) for name in ATTEMPT_FIELDS if form.get(name)}
+    if form.get("flags_sent"):  # the correct form's red-flag boxes, several values
+        attempt["flags"] = ", ".join(str(family) for family in form.getlist("flags")) or "none"
     position = form_position(form)
     _, chosen = form_filters(form)
     query = urlencode(({"pos": position} if position is not None else {}) | chosen)

@@ -346,6 +346,8 @@ def test_a_reviewer_flag_sends_a_legal_threat_to_leadership(
     page.get_by_role("textbox", name="Phrase (optional)").fill("Meine Kanzlei meldet sich")
     screenshot(page, "04-reviewer-flag")
     page.get_by_role("button", name="Save correction (s)").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Item {item['id']} reviewed.")
+    page.get_by_role("link", name=f"Back to item {item['id']}").click()  # on to the next, back
     page.wait_for_url(item_url(item["id"]))
     expect(page.locator("#reviewer-flags")).to_contain_text("legal")
     expect(page.locator("#reviewer-flags")).to_contain_text("by reviewer-e2e")
