@@ -41,9 +41,10 @@ mlflow-ui: setup ## browse the default MLflow store, light: http://127.0.0.1:500
 		--backend-store-uri sqlite:///var/mlflow/mlflow.db \
 		--host 127.0.0.1 --port $(MLFLOW_UI_PORT) --workers 1
 
-lint: setup
+lint: setup ## ruff, and the import layers (pyproject.toml's [tool.importlinter])
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .

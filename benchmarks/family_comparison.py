@@ -1,7 +1,7 @@
 """Model families side by side on real feedback: quality, serving latency, training time.
 
 Each family is trained with the project's current default recipe, as `triage train` does
-(`training.lifecycle.train_and_track` with `triage.settings.Settings`): training rows
+(`training.lifecycle.train_and_track` with `core.settings.Settings`): training rows
 `Settings().train_paths` (data/train.csv + data/registers.csv + data/real/train/), the
 calibration map (temperature) and thresholds fitted on the real calibration folder
 data/real/calibration/ at target precision 0.95 and red target recall 0.98. Nothing is
@@ -41,13 +41,13 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import train_test_split
 
 from benchmarks.common import single_call_latencies
+from core.settings import Settings
 from model.classifier import ClassifierConfig, TwoHeadClassifier
 from model.labels import HEADS
 from model.records import FeedbackItem
 from training.datasets import LABELLED_COLUMNS, LabelledDataset, load_labelled, load_many
 from training.evaluate import evaluate
 from training.train import train_model
-from triage.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     from fastapi.testclient import TestClient
     from pydantic import SecretStr
 
+    from core.settings import Settings, get_settings
     from model.artifact import load_triager, read_artifact
     from model.records import FeedbackItem
     from service import flows
@@ -133,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
     from service.db import migrate, transaction
     from service.schemas import ItemIn
     from training.pyfunc import classify_frame
-    from triage.settings import Settings, get_settings
 
     print(f"Command: {exact_command('benchmarks.profile_classify')}")
     texts = calibration_texts(args.texts_csv)

@@ -186,7 +186,7 @@ from service.db import migrate
 from service.model_holder import _champion_artifact
 from model.artifact import load_triager
 from model.rules import RedFlagRules, load_rules
-from triage.settings import Settings
+from core.settings import Settings
 folder = Path(tempfile.mkdtemp(prefix="triage-startup-"))
 url = f"sqlite:///{folder / 'db.sqlite'}"
 step("migrate: fresh SQLite database (imports alembic)", lambda: migrate(url))

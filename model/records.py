@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from model.errors import InvalidInputError
+from core.errors import InvalidInputError
 from model.labels import AccountTier
 
 MAX_TEXT_CHARS = 20_000

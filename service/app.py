@@ -25,7 +25,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from model.errors import InvalidInputError, TriageError
+from core.errors import InvalidInputError, TriageError
+from core.settings import Settings, get_settings
 from service import flows
 from service.api import admin, classify, health, items, metrics, webhooks
 from service.auth import seed_bootstrap_key
@@ -39,7 +40,6 @@ from service.runtime import Runtime
 from service.ui import dashboard as ui_dashboard
 from service.ui import routes as ui_routes
 from service.webhooks import Notifier
-from triage.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.settings import Settings
 from model.engine import Triager, TriageResult
 from model.labels import HEAD_LABELS, HEADS, Decision
 from model.policy import DEFAULT_TARGET_PRECISION
@@ -48,7 +49,6 @@ from service.schemas import (
     Head,
 )
 from service.tables import AutoApplySwitch, Event, Item, Prediction, Review
-from triage.settings import Settings
 
 AUDIT_REASON = "audit_sample"
 AUTO_APPLY_OFF = "auto_apply_off"  # auto_apply_off:<head>:<label>; both worded in service/ui

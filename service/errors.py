@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from model.errors import TriageError
+from core.errors import TriageError
 
 
 class AddressInUseError(TriageError):

@@ -24,11 +24,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.errors import TriageError
+from core.settings import Settings
 from model.artifact import load_triager
 from model.engine import Triager
-from model.errors import TriageError
 from model.rules import RULES_VERSION, RedFlagRules, load_rules
-from triage.settings import Settings
 
 REGISTERED_MODEL = "review-triage"
 CHAMPION_ALIAS = "champion"

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from model.errors import InvalidInputError
+from core.errors import InvalidInputError
 from model.labels import FLAG_FAMILIES, Severity
 from service.enums import EventKind, ItemStatus
 from service.errors import ConflictError

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.errors import TriageError
+from core.errors import TriageError
 from model.labels import AccountTier, Category, FlagFamily, Severity
 from service.enums import Owner, ResponseRule
 

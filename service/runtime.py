@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.settings import Settings
 from service.audit import AutoApplyGate
 from service.auth import Principal
 from service.batching import ClassifyBatcher
 from service.model_holder import ModelHolder
 from service.routing import RoutingPolicy
 from service.webhooks import Notifier
-from triage.settings import Settings
 
 KEY_CACHE_SECONDS = 5.0
 

@@ -21,8 +21,8 @@ import os
 import secrets
 import socket
 
+from core.settings import Settings
 from service.errors import AddressInUseError
-from triage.settings import Settings
 
 APP_FACTORY = "service.app:create_app"
 

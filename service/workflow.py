@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from core.errors import InvalidInputError
 from model.engine import Triager, TriageResult
-from model.errors import InvalidInputError
 from model.labels import Category, Decision
 from model.records import FeedbackItem, item_from_row
 from service.audit import NO_HOLD, AutoApplyGate, Hold

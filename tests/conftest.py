@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings, get_settings
 from model.rules import RedFlagRules
 from training.calibration_sets import load_sets
 from training.datasets import LabelledDataset, load_labelled, load_many
@@ -15,7 +16,6 @@ from training.lifecycle import train_and_track
 from training.registry import promote
 from training.tracking import connect
 from training.train import TrainedModel, save_trained, train_model
-from triage.settings import Settings, get_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import joblib
 import pytest
 
+from core.errors import ArtifactError, ModelNotFoundError
 from model.artifact import load_triager, read_artifact
-from model.errors import ArtifactError, ModelNotFoundError
 from model.records import FeedbackItem
 from model.rules import RULES_VERSION, RedFlagRules
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import DatasetError
+from core.errors import DatasetError
 from model.labels import Category, Severity
 from training.corrections import (
     SUSPECT_COLUMNS,

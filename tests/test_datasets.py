@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import DatasetError
+from core.errors import DatasetError
 from model.labels import Category, FlagFamily, Severity
 from training.datasets import load_labelled
 

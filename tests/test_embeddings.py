@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import ArtifactError, ModelNotFoundError
 from model.artifact import load_triager, read_artifact, save_model
 from model.classifier import ClassifierConfig, TwoHeadClassifier
 from model.embeddings import ENCODER_NAME, default_encoder, load_encoder
-from model.errors import ArtifactError, ModelNotFoundError
 from model.labels import HEADS
 from model.records import FeedbackItem
 from model.rules import RedFlagRules

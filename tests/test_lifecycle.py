@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from model.errors import CalibrationSetError, RegistryError
+from core.errors import CalibrationSetError, RegistryError
+from core.settings import Settings
 from model.rules import RULES_VERSION
 from training.calibration_sets import list_sets, load_sets, register_set
 from training.datasets import LabelledDataset, load_labelled
@@ -42,7 +43,6 @@ from training.tracking import (
     connect,
     training_run_name,
 )
-from triage.settings import Settings
 
 pytestmark = pytest.mark.slow
 

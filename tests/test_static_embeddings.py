@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import ArtifactError, ModelNotFoundError
 from model.artifact import load_triager, read_artifact, save_model
 from model.classifier import FAMILY_ENCODER, ClassifierConfig, TwoHeadClassifier
 from model.encoders import weighted_embeddings
-from model.errors import ArtifactError, ModelNotFoundError
 from model.labels import HEADS
 from model.records import FeedbackItem
 from model.rules import RedFlagRules

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.errors import DatasetError
+from core.errors import DatasetError
 from model.labels import Decision, FlagFamily
 from training.datasets import LabelledDataset
 from training.evaluate import format_evaluation

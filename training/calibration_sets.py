@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from model.errors import CalibrationSetError, DatasetError
+from core.errors import CalibrationSetError, DatasetError
 from training.datasets import LabelledDataset, load_labelled
 from training.tracking import EXPERIMENT
 

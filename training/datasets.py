@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import DatasetError, InvalidInputError
 from model.calibration import IntArray
-from model.errors import DatasetError, InvalidInputError
 from model.files import file_sha256
 from model.labels import HEAD_LABELS, Category, FlagFamily, Severity
 from model.manifest import DataDigest

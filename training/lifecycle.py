@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import RegistryError
+from core.settings import Settings
 from model.classifier import ClassifierConfig
-from model.errors import RegistryError
 from model.files import file_sha256
 from training.calibration_sets import PROJECT_SETS, CalibrationSet, load_sets, register_set
 from training.datasets import LabelledDataset
@@ -20,7 +21,6 @@ from training.evaluate import evaluate
 from training.registry import CHAMPION, alias_version, aliases_by_version, all_versions, get_version
 from training.tracking import EXPERIMENT, LoggedModel, experiment_id, log_training_run
 from training.train import TrainedModel, check_disjoint, save_trained, train_model
-from triage.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

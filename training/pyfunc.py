@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 from mlflow.pyfunc.model import PythonModel
 
+from core.errors import InvalidInputError
 from model.artifact import load_triager
 from model.engine import RESULT_KEYS, Triager
-from model.errors import InvalidInputError
 from model.records import MAX_TEXT_CHARS, FeedbackItem, item_from_row
 
 INPUT_COLUMNS = ("text", "id", "rating", "source", "account_tier")

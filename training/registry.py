@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.errors import PromotionRefusedError, RegistryError
 from model.artifact import load_triager
 from model.engine import Triager
-from model.errors import PromotionRefusedError, RegistryError
 from model.rules import RedFlagRules
 from training.bootstrap import BootstrapConfig, RowScores
 from training.calibration_sets import CalibrationSet

@@ -26,9 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.settings import PROJECT_ROOT, Settings, get_settings
 from model.labels import HEAD_LABELS, HEADS
 from model.rules import RULES_VERSION
-from triage.settings import PROJECT_ROOT, Settings, get_settings
 
 EXPERIMENT = "review-triage"
 REGISTERED_MODEL = "review-triage"

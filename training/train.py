@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import DatasetError
 from model.artifact import library_versions, save_model
 from model.calibration import cross_fitted_probabilities, expected_calibration_error
 from model.classifier import ClassifierConfig, TwoHeadClassifier
 from model.engine import Triager
-from model.errors import DatasetError
 from model.labels import HEAD_LABELS, HEADS
 from model.manifest import ModelManifest
 from model.policy import DEFAULT_TARGET_PRECISION

@@ -1,1 +1,1 @@
-"""The application shell of review-triage: settings and the `triage` command line."""
+"""The application shell of review-triage: the `triage` command line."""

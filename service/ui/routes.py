@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from model.errors import InvalidInputError
+from core.errors import InvalidInputError
 from model.labels import CATEGORIES, FLAG_FAMILIES, SEVERITIES
 from service import flows
 from service.api.contract import ItemId

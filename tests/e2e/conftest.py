@@ -39,6 +39,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from core.settings import Settings
 from service.app import build_runtime, create_app
 from service.auth import create_key
 from service.db import migrate, transaction
@@ -46,7 +47,6 @@ from service.enums import Role
 from service.model_holder import ModelHolder
 from service.runtime import Runtime
 from service.tables import Base
-from triage.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

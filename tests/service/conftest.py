@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from core.settings import Settings
 from service.app import build_runtime, create_app
 from service.auth import create_key
 from service.db import migrate, transaction
@@ -25,7 +26,6 @@ from service.enums import Role
 from service.model_holder import ModelHolder
 from service.runtime import Runtime
 from service.tables import Base
-from triage.settings import Settings
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

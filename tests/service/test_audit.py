@@ -15,6 +15,7 @@ import pytest
 from scipy.stats import beta
 from sqlalchemy import func, select
 
+from core.settings import Settings
 from model.artifact import load_triager
 from model.labels import HEAD_LABELS, Category, Decision
 from model.records import FeedbackItem
@@ -25,7 +26,6 @@ from service.tables import AutoApplySwitch
 from tests.service.test_ui import sign_in
 from training.datasets import LabelledDataset
 from training.train import TrainedModel, save_trained
-from triage.settings import Settings
 
 RED = "We will sue you over the lost pallet, our lawyer is already on it."
 

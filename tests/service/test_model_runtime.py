@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from core.settings import Settings
 from model.engine import TriageResult
 from model.records import FeedbackItem
 from service.app import create_app
 from service.model_holder import ModelHolder, champion_version
 from tests.conftest import Store
-from triage.settings import Settings
 
 RED = "We will sue you over the lost pallet"
 TEXTS = [
@@ -240,7 +240,7 @@ def test_a_cached_champion_loads_without_importing_mlflow(store: Store) -> None:
         "import sys\n"
         "from pathlib import Path\n"
         "from service.model_holder import ModelHolder\n"
-        "from triage.settings import Settings\n"
+        "from core.settings import Settings\n"
         "settings = Settings(model_source='champion', mlflow_dir=Path(sys.argv[1]),\n"
         "                    mlflow_tracking_uri=None)\n"
         "state = ModelHolder(settings).load()\n"

@@ -21,13 +21,13 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import event, select, text
 
+from core.settings import Settings
 from service import outbox
 from service.app import build_runtime, create_app
 from service.db import transaction
 from service.model_holder import ModelHolder
 from service.tables import Event, WebhookDelivery, WebhookOutbox
 from service.webhooks import SIGNATURE_HEADER, Notification, sign, verify
-from triage.settings import Settings
 
 SECRET = "s3cret"
 RED = "We will sue you over the lost pallet"

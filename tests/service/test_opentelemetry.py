@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from service.app import create_app
-from triage.settings import Settings
+from core.settings import Settings
 
 exporter = InMemorySpanExporter()
 provider = TracerProvider()

@@ -125,8 +125,8 @@ def test_unreadable_policy_files(tmp_path: Path) -> None:
 
 
 def test_the_service_refuses_to_start_on_an_invalid_policy(tmp_path: Path) -> None:
+    from core.settings import Settings
     from service.app import build_runtime
-    from triage.settings import Settings
 
     path = _write(tmp_path, lambda d: d["rules"][0].update(owner="nobody"))
     settings = Settings(routing_policy=path, database_url=f"sqlite:///{tmp_path / 'x.db'}")
