@@ -60,6 +60,21 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def open_database(url: str, *, upgrade: bool = True) -> Iterator[Session]:
+    """One unit of work on the database at `url`, for a command: migrated to the latest schema
+    first (unless not `upgrade`), committed on success, rolled back on any error; the engine
+    is disposed either way."""
+    if upgrade:
+        migrate(url)
+    engine = make_engine(url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def alembic_config(url: str) -> object:
     from alembic.config import Config
 

@@ -1,0 +1,126 @@
+"""Service commands: db upgrade, serve, keys, escalate-overdue, export-corrections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import InvalidInputError
+from core.settings import get_settings
+from triage.cli.common import echo_err, safe_url
+
+
+def db_upgrade() -> None:
+    """Create or migrate the service database (TRIAGE_DATABASE_URL) to the latest schema."""
+    from service.db import migrate
+
+    url = get_settings().database_url
+    migrate(url)
+    typer.echo(f"database at {safe_url(url)} is at the latest schema")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default TRIAGE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default TRIAGE_PORT, 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Processes, one per core (default TRIAGE_WORKERS, 1)."),
+    ] = None,
+) -> None:
+    """Migrate the database, then start the escalation service (API docs at /docs)."""
+    from service import server
+    from service.auth import list_keys, seed_bootstrap_key
+    from service.db import open_database
+
+    settings = get_settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    listener = server.listening_socket(bind_host, bind_port)  # first: a taken port fails fast
+    with open_database(settings.database_url) as session:
+        if settings.bootstrap_admin_key is not None:  # once, before any worker starts
+            seed_bootstrap_key(session=session, key=settings.bootstrap_admin_key.get_secret_value())
+        has_keys = any(k.revoked_at is None for k in list_keys(session=session))
+    processes = workers or settings.workers
+    echo_err(
+        f"review-triage service on http://{bind_host}:{bind_port} (API docs: "
+        f"http://{bind_host}:{bind_port}/docs); database {safe_url(settings.database_url)}"
+        + (f"; {processes} worker processes" if processes > 1 else "")
+    )
+    if not has_keys:
+        echo_err(
+            "No API keys yet. In another terminal: .venv/bin/triage keys create --role admin "
+            "(or helpdesk / reviewer); send it as 'Authorization: Bearer KEY'."
+        )
+    server.run(settings, listener, processes)
+
+
+def keys_create(
+    role: Annotated[str, typer.Option(help="helpdesk, reviewer or admin.")],
+    name: Annotated[str | None, typer.Option(help="Who or what uses the key.")] = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from service.auth import create_key
+    from service.db import open_database
+    from service.enums import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise InvalidInputError(
+            f"role must be one of {[r.value for r in Role]}, got {role!r}"
+        ) from None
+    with open_database(get_settings().database_url) as session:
+        created = create_key(session=session, role=chosen, name=name or f"{chosen.value}-key")
+    echo_err(f"API key {created.id} ({created.role.value}, {created.name}); shown only now:")
+    typer.echo(created.key)
+
+
+def keys_list() -> None:
+    """List API keys (never the keys themselves)."""
+    from service.auth import list_keys
+    from service.db import open_database
+
+    with open_database(get_settings().database_url) as session:
+        for key in list_keys(session=session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.id:>4}  {key.role:<9} {key.prefix}...  {key.name}  {state}")
+
+
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")]) -> None:
+    """Revoke an API key."""
+    from service.auth import revoke_key
+    from service.db import open_database
+
+    with open_database(get_settings().database_url) as session:
+        revoke_key(session=session, key_id=key_id)
+    typer.echo(f"API key {key_id} revoked")
+
+
+def escalate_overdue() -> None:
+    """Escalate every overdue item one level (for cron; the service also does it itself)."""
+    from service.app import build_runtime
+    from service.db import migrate
+    from service.flows import escalate
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    runtime = build_runtime(settings.model_copy(update={"model_source": "none"}))
+    runtime.notifier.start()
+    moved = escalate(runtime)
+    # Send the webhooks now, waiting up to 10 s; what is still pending then stays in the
+    # outbox, and any service process on this database sends it.
+    runtime.notifier.wait_idle(10.0)
+    runtime.notifier.stop()
+    runtime.engine.dispose()
+    typer.echo(f"escalated {len(moved)} overdue item(s)" + (f": {moved}" if moved else ""))
+
+
+def export_corrections(
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+) -> None:
+    """Write every human-confirmed or corrected label (latest per item) as a labelled CSV."""
+    from service.exports import export_corrections_csv
+
+    count = export_corrections_csv(get_settings().database_url, output)
+    typer.echo(f"{count} reviewed item(s) written to {output}")
