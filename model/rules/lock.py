@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from model.rules import language
+from model.rules.base import FamilyRules
 from model.rules.families import default_families
 from model.rules.version import RULES_VERSION
 
@@ -28,8 +30,9 @@ class RulesLockError(Exception):
     """The rules in the code and the lock file disagree."""
 
 
-def rules_digest() -> str:
-    """sha256 of a canonical dump of the rules, in compile order (the order breaks ties)."""
+def rules_digest(families: Iterable[FamilyRules] | None = None) -> str:
+    """sha256 of a canonical dump of the rules (the built-in ones unless given), in compile order
+    (the order breaks ties between equal spans)."""
     dump = {
         "gap": language._GAP,
         "hyphens": language._HYPHENS,
@@ -40,7 +43,7 @@ def rules_digest() -> str:
                 "rules": [[rule, phrases] for rule, phrases in family.rules.items()],
                 "exceptions": family.exceptions,
             }
-            for family in default_families()
+            for family in (default_families() if families is None else families)
         ],
     }
     canonical = json.dumps(dump, ensure_ascii=False, separators=(",", ":"))
