@@ -400,4 +400,38 @@ def english_fraud() -> FamilyRules:
     )
 
 
-EXAMPLES: dict[str, Examples] = {}
+# What each rule must match, and near-misses on which the family must stay silent.
+EXAMPLES: dict[str, Examples] = {
+    "fraud.fraud": Examples(
+        match=("This is fraud, plain and simple.", "the cheque was fraudulent"),
+        near_miss=("The fraud detection module is excellent.",),
+    ),
+    "fraud.scam": Examples(
+        match=("This company is a total scam.", "these guys are con artists"),
+        near_miss=("The scam call filter blocks a lot of spam.",),
+    ),
+    "fraud.theft": Examples(
+        match=("They stole our deposit and vanished.", "They pocketed my refund."),
+        near_miss=("At this price the plan is a steal.",),
+    ),
+    "fraud.unauthorized_charge": Examples(
+        match=("There is an unauthorized charge of $400 on our card.", "charged 2x"),
+        near_miss=("The charge on our card matched the quote exactly.",),
+    ),
+    "fraud.chargeback": Examples(
+        match=("We have filed a chargeback with our bank.",),
+        near_miss=("The chargeback reports save us hours.",),
+    ),
+    "fraud.identity_theft": Examples(
+        match=("I am a victim of identity theft.", "A thief stole my identity and opened cards."),
+        near_miss=("The identity theft protection add-on is worth it.",),
+    ),
+    "fraud.fake_invoice": Examples(
+        match=("They sent forged bank details for the supplier.",),
+        near_miss=("The invoice template looks professional.",),
+    ),
+    "fraud.not_authorised": Examples(
+        match=("There are inquiries on my report I did not authorize.",),
+        near_miss=("I did not expect the charge to be so low, nice surprise.",),
+    ),
+}

@@ -236,4 +236,42 @@ def english_legal() -> FamilyRules:
     )
 
 
-EXAMPLES: dict[str, Examples] = {}
+# What each rule must match, and near-misses on which the family must stay silent.
+EXAMPLES: dict[str, Examples] = {
+    "legal.sue": Examples(
+        match=("We will sue you if this is not fixed.", "They sued our previous supplier."),
+        near_miss=("Sue from support sorted it in five minutes, thanks Sue!",),
+    ),
+    "legal.lawsuit": Examples(
+        match=("They filed a class action lawsuit.", "We are considering litigation."),
+        near_miss=("The new plan does not suit a team of our size.",),
+    ),
+    "legal.lawyer": Examples(
+        match=("My lawyer will be in touch.", "Our general counsel has been instructed."),
+        near_miss=("Great portal for our law firm clients.",),
+    ),
+    "legal.legal_action": Examples(
+        match=("Taking legal action next week.", "We will hold you liable for the losses."),
+        near_miss=("Our legal team liked the contract templates.",),
+    ),
+    "legal.court": Examples(
+        match=("This is going to small claims court.", "See you in court."),
+        near_miss=("We use the court booking app for our tennis club.",),
+    ),
+    "legal.cease_and_desist": Examples(
+        match=("Expect a cease-and-desist by Friday.", "We got a C&D letter from them."),
+        near_miss=("The rattling ceased after the update and the fan works again.",),
+    ),
+    "legal.regulator": Examples(
+        match=("We have filed a complaint with the ombudsman.", "we reported them to the SEC"),
+        near_miss=("We reported the bug to support and they fixed it the same day.",),
+    ),
+    "legal.data_protection": Examples(
+        match=("I am filing a GDPR complaint about this.", "I sent a subject access request."),
+        near_miss=("The GDPR settings page is easy to find.",),
+    ),
+    "legal.broke_law": Examples(
+        match=("This is a clear violation of the FCRA.", "Charging that fee is illegal."),
+        near_miss=("I bought the lip balm for my sister at law school.",),
+    ),
+}

@@ -493,4 +493,33 @@ def english_safety() -> FamilyRules:
     )
 
 
-EXAMPLES: dict[str, Examples] = {}
+# What each rule must match, and near-misses on which the family must stay silent.
+EXAMPLES: dict[str, Examples] = {
+    "safety.violence": Examples(
+        match=(
+            "He said he'd stab me if I complained again.",
+            "I'll be waiting outside your depot.",
+        ),
+        near_miss=("I'd kill for a dark mode.",),
+    ),
+    "safety.self_harm": Examples(
+        match=("I want to end it all.", "I don't see the point of living anymore."),
+        near_miss=("We ended the trial early and picked the annual plan.",),
+    ),
+    "safety.criminal_threat": Examples(
+        match=("I'll burn your warehouse down.",),
+        near_miss=("We burn through the monthly credits too quickly.",),
+    ),
+    "safety.injury": Examples(
+        match=("the scanner cut a worker's hand, he needed stitches",),
+        near_miss=("We cut costs by 20% and the team loves the dashboard.",),
+    ),
+    "safety.danger": Examples(
+        match=("The charger caught fire on my desk overnight.", "Found glass pieces in the jar."),
+        near_miss=("Orders exploded overnight after the launch, great problem to have.",),
+    ),
+    "safety.harassment": Examples(
+        match=("They keep coming to my home and calling my employer.",),
+        near_miss=("They came to our office for the kickoff, very helpful.",),
+    ),
+}

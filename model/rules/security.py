@@ -483,4 +483,53 @@ def english_security() -> FamilyRules:
     )
 
 
-EXAMPLES: dict[str, Examples] = {}
+# What each rule must match, and near-misses on which the family must stay silent.
+EXAMPLES: dict[str, Examples] = {
+    "security.hacked": Examples(
+        match=("We were hacked through your plugin.", "Our site was hacked twice this month."),
+        near_miss=("We hacked together a quick workaround for the export.",),
+    ),
+    "security.breach": Examples(
+        match=("There has been a data breach at your end.", "They found a vulnerability."),
+        near_miss=("The SLA breach report template saves us time.",),
+    ),
+    "security.data_leak": Examples(
+        match=("Our customer list leaked online.", "Your app exposed our customer data."),
+        near_miss=("The export of our customer list finished overnight.",),
+    ),
+    "security.compromised": Examples(
+        match=("Our admin account was compromised.", "They compromised our email server."),
+        near_miss=("We reached a compromise on the renewal price.",),
+    ),
+    "security.account_takeover": Examples(
+        match=("My account was taken over last night.", "Someone hijacked our store."),
+        near_miss=("The new owner took over the team and it runs well.",),
+    ),
+    "security.unauthorized_access": Examples(
+        match=("There were logins from a country we have never been to.",),
+        near_miss=("Great app, I still have access to my notes everywhere.",),
+    ),
+    "security.phishing": Examples(
+        match=(
+            "We got a phishing email from your domain.",
+            "The text asked me to verify my login.",
+        ),
+        near_miss=("How do I run a phishing simulation campaign?",),
+    ),
+    "security.malware": Examples(
+        match=("Your installer contained malware.", "The update infected our laptops."),
+        near_miss=("The antivirus vendor we compared you with was slower.",),
+    ),
+    "security.credentials_exposed": Examples(
+        match=("Passwords are stored in plain text!", "Our API keys were posted publicly."),
+        near_miss=("I forgot my password so I reset it, easy.",),
+    ),
+    "security.exposure": Examples(
+        match=("I received someone else's invoice with their address.",),
+        near_miss=("I can see my own orders and addresses in the app.",),
+    ),
+    "security.takeover": Examples(
+        match=("Someone got into my account and changed the password.",),
+        near_miss=("I changed my password and got into my account, all good.",),
+    ),
+}
