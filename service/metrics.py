@@ -42,13 +42,13 @@ PostgreSQL give the same figures (no dialect-specific date functions).
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -111,13 +111,9 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-quantile (0..1) of `values` by linear interpolation between closest ranks."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The q-quantile (0..1) of `values` by linear interpolation between closest ranks
+    (numpy's default method), None for no values."""
+    return float(np.quantile(values, q)) if len(values) else None
 
 
 def _ranged(query: Any, received_from: datetime | None, received_to: datetime | None) -> Any:

@@ -16,22 +16,16 @@ from __future__ import annotations
 
 import gc
 import logging
-import shutil
 import threading
-import uuid
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-from core.errors import TriageError
 from core.settings import Settings
 from model.artifact import load_triager
 from model.engine import Triager
 from model.rules import RULES_VERSION, RedFlagRules, load_rules
-
-REGISTERED_MODEL = "review-triage"
-CHAMPION_ALIAS = "champion"
+from training.model_store import CHAMPION, REGISTERED_MODEL, champion_version, download_version
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +53,7 @@ class ModelState:
             return f"no model, the rules alone ({self.error})"
         family = manifest.config.get("family")
         where = (
-            f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} (version {self.registry_version})"
+            f"{REGISTERED_MODEL}@{CHAMPION} (version {self.registry_version})"
             if self.source == "champion"
             else f"the file {self.location}"
         )
@@ -96,113 +90,6 @@ def _tracking_uri(settings: Settings) -> str | None:
     return f"sqlite:///{database.resolve()}" if database.is_file() else None
 
 
-class _UnansweredError(Exception):
-    """The quick champion lookup could not answer; MLflow's own client will."""
-
-
-def _champion_by_sql(uri: str) -> str | None:
-    """The champion's version read from a database-backed store's alias table."""
-    import sqlalchemy as sa
-
-    try:
-        engine = sa.create_engine(uri)  # a driver that is not installed raises here
-    except (sa.exc.SQLAlchemyError, ImportError) as exc:
-        raise _UnansweredError(str(exc)) from exc
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text(
-                    "SELECT version FROM registered_model_aliases WHERE name = :name "
-                    "AND alias = :alias"
-                ),
-                {"name": REGISTERED_MODEL, "alias": CHAMPION_ALIAS},
-            ).all()
-    except sa.exc.SQLAlchemyError as exc:  # no registry yet, or a schema this does not know
-        raise _UnansweredError(str(exc)) from exc
-    finally:
-        engine.dispose()
-    if len(rows) > 1:  # one per workspace: which one is MLflow's business
-        raise _UnansweredError("several aliases")
-    return str(rows[0][0]) if rows else None
-
-
-def _champion_by_rest(uri: str) -> str | None:
-    """The champion's version from a tracking server's REST API."""
-    import httpx
-
-    try:
-        response = httpx.get(
-            f"{uri.rstrip('/')}/api/2.0/mlflow/registered-models/alias",
-            params={"name": REGISTERED_MODEL, "alias": CHAMPION_ALIAS},
-            timeout=10.0,
-        )
-    except httpx.HTTPError as exc:
-        raise _UnansweredError(str(exc)) from exc
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:  # authentication and the like: MLflow's client knows
-        raise _UnansweredError(f"HTTP {response.status_code}")
-    return str(response.json()["model_version"]["version"])
-
-
-def champion_version(uri: str) -> str | None:
-    """The version `@champion` points at, or None when there is none.
-
-    MLflow's client costs a server about three seconds of imports, so the common stores are
-    asked directly: a database-backed store (SQLite, PostgreSQL, MySQL) through its alias
-    table, a tracking server through its REST API. Anything else, or any answer these cannot
-    give, goes through MLflow's client.
-    """
-    try:
-        if uri.startswith(("http://", "https://")):
-            return _champion_by_rest(uri)
-        if uri.split(":", 1)[0].split("+", 1)[0] in ("sqlite", "postgresql", "mysql", "mssql"):
-            return _champion_by_sql(uri)
-    except _UnansweredError as exc:
-        log.info("asking MLflow's client for the champion (%s)", exc)
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    try:
-        return str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS).version)
-    except MlflowException:
-        return None
-
-
-def _champion_artifact(settings: Settings, uri: str, number: str) -> Path:
-    """Version `number`'s joblib artifact, downloaded once into the store's cache folder
-    (which `triage promote` fills too). MLflow is imported only to download a version not
-    cached yet."""
-    cache = settings.mlflow_dir / "cache"
-    target = cache / number
-    found = sorted(target.glob("**/artifacts/*.joblib"))
-    if not found:
-        import mlflow.artifacts
-
-        # A staging folder of its own: several workers may start (and download) at once.
-        staging = cache / f".{number}.{uuid.uuid4().hex}.partial"
-        staging.mkdir(parents=True)
-        try:
-            mlflow.artifacts.download_artifacts(
-                artifact_uri=f"models:/{REGISTERED_MODEL}/{number}",
-                dst_path=str(staging),
-                tracking_uri=uri,
-            )
-            try:
-                staging.rename(target)  # atomic; refused when another worker got there first
-            except OSError:
-                if not sorted(target.glob("**/artifacts/*.joblib")):  # a broken leftover
-                    shutil.rmtree(target, ignore_errors=True)
-                    staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        found = sorted(target.glob("**/artifacts/*.joblib"))
-    if not found:
-        raise TriageError(f"{REGISTERED_MODEL} version {number} has no triage model artifact")
-    return found[0]
-
-
 def served_champion(settings: Settings) -> str | None:
     """The champion's version when the source can serve it and the store has one."""
     if settings.model_source not in ("champion", "auto"):
@@ -222,7 +109,11 @@ def load_served(settings: Settings, rules: RedFlagRules, *, trigger: str) -> Mod
         try:
             uri = _tracking_uri(settings)
             number = champion_version(uri) if uri is not None else None
-            path = _champion_artifact(settings, uri, number) if uri and number else None
+            path = (
+                download_version(uri, number, settings.mlflow_dir / "cache")
+                if uri and number
+                else None
+            )
         except Exception as exc:  # an unreachable store: fall back like a missing champion
             number, path = None, None
             errors.append(f"champion: {exc}")
@@ -233,7 +124,7 @@ def load_served(settings: Settings, rules: RedFlagRules, *, trigger: str) -> Mod
             except Exception as exc:  # any unreadable model: the service still starts
                 errors.append(f"champion version {number}: {exc}")
         elif source == "champion" and not errors:
-            errors.append(f"the MLflow store has no {REGISTERED_MODEL}@{CHAMPION_ALIAS}")
+            errors.append(f"the MLflow store has no {REGISTERED_MODEL}@{CHAMPION}")
     if source in ("file", "auto"):
         try:
             triager = load_triager(settings.model_path, rules=rules)
@@ -320,7 +211,7 @@ class ModelHolder:
         current = served_champion(self._settings)
         if current == self._seen_champion:
             return None
-        moved = f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} moved to version {current}"
+        moved = f"{REGISTERED_MODEL}@{CHAMPION} moved to version {current}"
         if current is None:
-            moved = f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} was removed"
+            moved = f"{REGISTERED_MODEL}@{CHAMPION} was removed"
         return self.load(trigger=moved)

@@ -457,11 +457,3 @@ class AutoApplyState(BaseModel):
     switched_off: list[str] = Field(description="'head:label' of each class switched off.")
     audit: AuditSection
     history: list[AutoApplyChange] = Field(description="Switch changes, newest first (50).")
-
-
-class MetricsOut(BaseModel):
-    """The managers' figures (service/metrics.py) and the audit section."""
-
-    model_config = ConfigDict(extra="allow")
-
-    audit: AuditSection

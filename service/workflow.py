@@ -5,7 +5,6 @@ the caller (one request, one CLI command) owns the transaction.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.errors import InvalidInputError
 from model.engine import Triager, TriageResult
-from model.labels import Category, Decision
+from model.labels import Decision
 from model.records import FeedbackItem, item_from_row
 from service.audit import NO_HOLD, AutoApplyGate, Hold
 from service.enums import (
@@ -30,6 +29,7 @@ from service.enums import (
 )
 from service.errors import ConflictError, NotFoundError
 from service.queue_order import queue_order
+from service.repeats import RepeatCounts
 from service.routing import Route, RoutingFacts, RoutingPolicy, route
 from service.schemas import (
     DismissIn,
@@ -244,32 +244,6 @@ def _dedupe_key(raw: ItemIn) -> str | None:
     return f"{(raw.source or '').strip().lower()}\x1f{raw.external_id.strip()}"
 
 
-def _repeat_count(
-    session: Session,
-    *,
-    account_id: str | None,
-    category: str | None,
-    policy: RoutingPolicy,
-    now: datetime,
-    in_batch: Counter[str] | None = None,
-) -> int:
-    """Service issues from this account inside the repeat window, the new one included:
-    stored ones plus the earlier ones of this batch (`in_batch`, not inserted yet)."""
-    if not account_id or category != Category.SERVICE_ISSUE.value:
-        return 1 if category == Category.SERVICE_ISSUE.value else 0
-    since = now - timedelta(days=policy.repeat_window_days)
-    earlier = session.scalar(
-        select(func.count(Item.id)).where(
-            Item.account_id == account_id,
-            Item.category == Category.SERVICE_ISSUE.value,
-            Item.received_at >= since,
-        )
-    )
-    in_batch = in_batch if in_batch is not None else Counter()
-    in_batch[account_id] += 1
-    return int(earlier or 0) + in_batch[account_id]
-
-
 def _route_for(
     session: Session,
     *,
@@ -280,20 +254,15 @@ def _route_for(
     account_tier: str | None,
     flags: Sequence[str],
     now: datetime,
-    in_batch: Counter[str] | None = None,
+    repeats: RepeatCounts | None = None,
 ) -> Route:
     facts = RoutingFacts(
         category=category,
         severity=severity,
         account_tier=account_tier,
         flags=frozenset(flags),
-        repeat_count=_repeat_count(
-            session,
-            account_id=account_id,
-            category=category,
-            policy=policy,
-            now=now,
-            in_batch=in_batch,
+        repeat_count=(repeats or RepeatCounts(session, policy=policy, now=now)).count(
+            account_id, category
         ),
     )
     return route(policy, facts, now=now)
@@ -335,7 +304,7 @@ def _new_rows(
     policy: RoutingPolicy,
     actor: Actor,
     now: datetime,
-    in_batch: Counter[str],
+    repeats: RepeatCounts,
     hold: Hold = NO_HOLD,
 ) -> _NewRows:
     category = result.category.value if result.category else None
@@ -351,7 +320,7 @@ def _new_rows(
         account_tier=account_tier,
         flags=flags,
         now=now,
-        in_batch=in_batch,
+        repeats=repeats,
     )
     # The decision stays the policy's; an audit sample or a switched-off class waits anyway.
     waits = result.decision is not Decision.AUTO_APPLIED or hold.held
@@ -586,7 +555,8 @@ def classify_and_store(
         fresh.append((index, raw, parsed))
     results = triager.classify_many([parsed for _, _, parsed in fresh])
     holds = gate.holds(session, results) if gate else [NO_HOLD] * len(results)
-    in_batch: Counter[str] = Counter()
+    repeats = RepeatCounts(session, policy=policy, now=now)
+    repeats.prefetch(raw.account_id for _, raw, _ in fresh)  # one query for the batch
     rows = [
         _new_rows(
             session,
@@ -596,7 +566,7 @@ def classify_and_store(
             policy=policy,
             actor=actors[index],
             now=now,
-            in_batch=in_batch,
+            repeats=repeats,
             hold=hold,
         )
         for (index, raw, parsed), result, hold in zip(fresh, results, holds, strict=True)

@@ -28,21 +28,9 @@ from model.rules import RULES_VERSION
 from training.calibration_sets import list_sets, load_sets, register_set
 from training.datasets import LabelledDataset, load_labelled
 from training.lifecycle import comparison_table, resolve_runs, train_and_track, version_rows
-from training.registry import (
-    CHAMPION,
-    alias_version,
-    download_version,
-    history,
-    promote,
-    rollback,
-)
-from training.tracking import (
-    EXPERIMENT,
-    EXPERIMENT_KIND_TAG,
-    REGISTERED_MODEL,
-    connect,
-    training_run_name,
-)
+from training.model_store import CHAMPION, REGISTERED_MODEL, download_version, version_cache
+from training.registry import alias_version, history, promote, rollback
+from training.tracking import EXPERIMENT, EXPERIMENT_KIND_TAG, connect, training_run_name
 
 pytestmark = pytest.mark.slow
 
@@ -298,7 +286,10 @@ def test_served_champion_matches_triage_classify(store: Store, tmp_path: Path) -
     if alias_version(store.client, CHAMPION) is None:
         store.promote("1")
     champion = alias_version(store.client, CHAMPION)
-    local = download_version(store.client, str(champion.version), tmp_path / "cache")
+    local = download_version(store.client.tracking_uri, str(champion.version), tmp_path / "cache")
+    assert local.is_relative_to(
+        version_cache(tmp_path / "cache", store.client.tracking_uri, str(champion.version))
+    )
 
     port = _free_port()
     server = subprocess.Popen(
@@ -424,3 +415,12 @@ def test_run_names_and_the_experiment_kind_of_an_older_store(tmp_path: Path) -> 
     client = connect(settings)
     experiment = client.get_experiment_by_name(EXPERIMENT)
     assert experiment.tags[EXPERIMENT_KIND_TAG] == "custom_model_development"
+
+
+def test_the_download_cache_is_keyed_by_store_and_version(tmp_path: Path) -> None:
+    """Two tracking servers both have a version 3: their artifacts must not share a folder."""
+    one = version_cache(tmp_path, "http://mlflow-a:5000", "3")
+    other = version_cache(tmp_path, "http://mlflow-b:5000", "3")
+    assert one != other and one.name == other.name == "3"
+    assert version_cache(tmp_path, "http://mlflow-a:5000", "3") == one  # stable across calls
+    assert version_cache(tmp_path, "http://mlflow-a:5000", "4").parent == one.parent

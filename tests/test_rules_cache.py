@@ -47,7 +47,7 @@ def test_an_unreadable_cache_file_is_replaced(
     load_rules(tmp_path)
     saved = _cached_file(tmp_path)
     saved.write_bytes(saved.read_bytes()[:1000])  # truncated
-    with caplog.at_level(logging.WARNING, logger="model.rules"):
+    with caplog.at_level(logging.WARNING, logger="model.rules.cache"):
         recompiled = load_rules(tmp_path)
     assert "unreadable" in caplog.text
     assert recompiled.find(STRESS[0]) == rules.find(STRESS[0])
@@ -60,7 +60,7 @@ def test_a_cache_file_holding_something_else_is_not_trusted(
     load_rules(tmp_path)
     saved = _cached_file(tmp_path)
     saved.write_bytes(pickle.dumps({"not": "rules"}))
-    with caplog.at_level(logging.WARNING, logger="model.rules"):
+    with caplog.at_level(logging.WARNING, logger="model.rules.cache"):
         recompiled = load_rules(tmp_path)
     assert "something else" in caplog.text
     assert recompiled.find(STRESS[0]) == rules.find(STRESS[0])
@@ -71,7 +71,7 @@ def test_a_folder_that_cannot_be_written_only_costs_the_saving(
 ) -> None:
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("in the way")
-    with caplog.at_level(logging.WARNING, logger="model.rules"):
+    with caplog.at_level(logging.WARNING, logger="model.rules.cache"):
         compiled = load_rules(blocked / "cache")
     assert "cannot save" in caplog.text
     assert compiled.find(STRESS[0]) == rules.find(STRESS[0])

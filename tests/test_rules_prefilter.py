@@ -12,7 +12,7 @@ import pytest
 import spacy_lookups_data
 from spacy.lang.norm_exceptions import BASE_NORMS
 
-import model.rules
+import model.rules.prefilter
 from model.rules import RedFlagRules, compile_phrase
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -200,7 +200,7 @@ def test_disabled_prefilter_always_runs_spacy() -> None:
 def test_cache_stays_bounded(
     rules: RedFlagRules, data_texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(model.rules, "_CACHE_LIMIT", 50)
+    monkeypatch.setattr(model.rules.prefilter, "_CACHE_LIMIT", 50)
     prefilter = rules._prefilter
     assert prefilter is not None
     prefilter._masks.clear()
@@ -236,6 +236,6 @@ def test_whitespace_tokens_never_fill_a_slot(rules: RedFlagRules) -> None:
 def test_unsupported_patterns_fail_loudly(rules: RedFlagRules) -> None:
     patterns = compile_phrase("sue", rules._analyze)
     with pytest.raises(ValueError, match="OP"):
-        model.rules._Prefilter(rules.nlp.tokenizer, [[{**patterns[0][0], "OP": "+"}]])
+        model.rules.prefilter._Prefilter(rules.nlp.tokenizer, [[{**patterns[0][0], "OP": "+"}]])
     with pytest.raises(ValueError, match="whitespace"):
-        model.rules._Prefilter(rules.nlp.tokenizer, [[{"LOWER": {"IN": ["a b"]}}]])
+        model.rules.prefilter._Prefilter(rules.nlp.tokenizer, [[{"LOWER": {"IN": ["a b"]}}]])

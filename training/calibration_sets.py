@@ -15,11 +15,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import CalibrationSetError, DatasetError
 from training.datasets import LabelledDataset, load_labelled
 from training.tracking import EXPERIMENT
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 # The project's own sets, listed first, in this order.
 PROJECT_SETS = ("real", "authored")
@@ -61,14 +64,14 @@ class CalibrationSet:
         ]
 
 
-def _experiment(client: Any) -> Any:
+def _experiment(client: MlflowClient) -> Any:
     experiment = client.get_experiment_by_name(EXPERIMENT)
     if experiment is None:
         raise CalibrationSetError(f"the tracking store has no experiment {EXPERIMENT!r}")
     return experiment
 
 
-def list_sets(client: Any) -> list[CalibrationSetRecord]:
+def list_sets(client: MlflowClient) -> list[CalibrationSetRecord]:
     tags = _experiment(client).tags
     records = [
         CalibrationSetRecord(**json.loads(value))
@@ -79,11 +82,11 @@ def list_sets(client: Any) -> list[CalibrationSetRecord]:
     return sorted(records, key=lambda r: (order.get(r.name, len(order)), r.name))
 
 
-def _find(client: Any, name: str) -> CalibrationSetRecord | None:
+def _find(client: MlflowClient, name: str) -> CalibrationSetRecord | None:
     return next((r for r in list_sets(client) if r.name == name), None)
 
 
-def register_set(client: Any, name: str, path: Path) -> CalibrationSetRecord:
+def register_set(client: MlflowClient, name: str, path: Path) -> CalibrationSetRecord:
     """Freeze `path` under `name`; the same file again is a no-op, a different one an error."""
     if not _NAME.match(name):
         raise CalibrationSetError(
@@ -133,14 +136,14 @@ def load_set(record: CalibrationSetRecord) -> CalibrationSet:
     return CalibrationSet(record, dataset)
 
 
-def ensure_project_sets(client: Any, project_sets: Mapping[str, Path]) -> None:
+def ensure_project_sets(client: MlflowClient, project_sets: Mapping[str, Path]) -> None:
     """Register the project's calibration sets (name -> file or folder) a store lacks."""
     for name, path in project_sets.items():
         if _find(client, name) is None:
             register_set(client, name, path)
 
 
-def load_sets(client: Any, project_sets: Mapping[str, Path]) -> list[CalibrationSet]:
+def load_sets(client: MlflowClient, project_sets: Mapping[str, Path]) -> list[CalibrationSet]:
     """Every registered set, registering the project's sets on first use."""
     ensure_project_sets(client, project_sets)
     return [load_set(record) for record in list_sets(client)]

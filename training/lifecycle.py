@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import RegistryError
 from core.settings import Settings
@@ -18,9 +18,20 @@ from model.files import file_sha256
 from training.calibration_sets import PROJECT_SETS, CalibrationSet, load_sets, register_set
 from training.datasets import LabelledDataset
 from training.evaluate import evaluate
-from training.registry import CHAMPION, alias_version, aliases_by_version, all_versions, get_version
+from training.model_store import CHAMPION
+from training.registry import (
+    alias_version,
+    aliases_by_version,
+    all_versions,
+    get_version,
+    run_id_of,
+)
 from training.tracking import EXPERIMENT, LoggedModel, experiment_id, log_training_run
 from training.train import TrainedModel, check_disjoint, save_trained, train_model
+
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.tracking import MlflowClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +58,7 @@ def _training_rows(dataset: LabelledDataset) -> list[dict[str, Any]]:
     ]
 
 
-def fit_set_name_for(client: Any, path: Path, sets: Sequence[CalibrationSet]) -> str:
+def fit_set_name_for(client: MlflowClient, path: Path, sets: Sequence[CalibrationSet]) -> str:
     """The registered set a calibration file is, registering it under its file name if new."""
     digest = file_sha256(path) if path.is_file() else None
     for cal in sets:
@@ -67,7 +78,7 @@ def pick_fit_set(sets: Sequence[CalibrationSet], name: str) -> CalibrationSet:
 
 def train_and_track(
     *,
-    client: Any,
+    client: MlflowClient,
     settings: Settings,
     train_set: LabelledDataset,
     out: Path,
@@ -162,7 +173,7 @@ class RunColumn:
     family: str
 
 
-def version_rows(client: Any) -> list[dict[str, Any]]:
+def version_rows(client: MlflowClient) -> list[dict[str, Any]]:
     """Every registered version with its aliases and key figures on the default set."""
     aliases = aliases_by_version(client)
     rows = []
@@ -182,17 +193,17 @@ def version_rows(client: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _run_column(client: Any, run_id: str, label: str) -> RunColumn:
+def _run_column(client: MlflowClient, run_id: str, label: str) -> RunColumn:
     run = client.get_run(run_id)
     return RunColumn(label, run_id, dict(run.data.metrics), run.data.tags.get("family", "?"))
 
 
-def _version_label(client: Any, version: Any) -> str:
+def _version_label(client: MlflowClient, version: ModelVersion) -> str:
     aliases = aliases_by_version(client).get(str(version.version), [])
     return f"v{version.version}" + (f" @{','.join(sorted(aliases))}" if aliases else "")
 
 
-def resolve_runs(client: Any, refs: Sequence[str], latest: int = 3) -> list[RunColumn]:
+def resolve_runs(client: MlflowClient, refs: Sequence[str], latest: int = 3) -> list[RunColumn]:
     """Runs named by version (`3`, `v3`), alias (`@champion`) or run id.
 
     With no refs: the champion and the latest runs of the experiment.
@@ -201,7 +212,8 @@ def resolve_runs(client: Any, refs: Sequence[str], latest: int = 3) -> list[RunC
     if not refs:
         champion = alias_version(client, CHAMPION)
         if champion is not None:
-            columns.append(_run_column(client, champion.run_id, _version_label(client, champion)))
+            label = _version_label(client, champion)
+            columns.append(_run_column(client, run_id_of(champion), label))
         runs = client.search_runs(
             [experiment_id(client)], order_by=["attributes.start_time DESC"], max_results=latest
         )
@@ -225,7 +237,7 @@ def resolve_runs(client: Any, refs: Sequence[str], latest: int = 3) -> list[RunC
         else:
             columns.append(_run_column(client, ref, ref[:8]))
             continue
-        columns.append(_run_column(client, version.run_id, _version_label(client, version)))
+        columns.append(_run_column(client, run_id_of(version), _version_label(client, version)))
     return columns
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import getpass
 import json
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import PromotionRefusedError, RegistryError
 from model.artifact import load_triager
@@ -24,10 +23,13 @@ from training.bootstrap import BootstrapConfig, RowScores
 from training.calibration_sets import CalibrationSet
 from training.evaluate import evaluate, score
 from training.gates import GateReport, check_gates
-from training.tracking import REGISTERED_MODEL, flatten_metrics
+from training.model_store import CHALLENGER, CHAMPION, REGISTERED_MODEL, download_version
+from training.tracking import flatten_metrics
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
+if TYPE_CHECKING:
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.tracking import MlflowClient
+
 _HISTORY_PREFIX = "history."
 
 
@@ -43,7 +45,7 @@ def actor_name(configured: str | None = None) -> str:
 # ---- versions and aliases -------------------------------------------------------------------
 
 
-def all_versions(client: Any) -> list[Any]:
+def all_versions(client: MlflowClient) -> list[ModelVersion]:
     """Every version of the registered model, newest first (empty before the first train)."""
     from mlflow.exceptions import MlflowException
 
@@ -55,7 +57,7 @@ def all_versions(client: Any) -> list[Any]:
     return sorted(versions, key=lambda v: int(v.version), reverse=True)
 
 
-def get_version(client: Any, version: str) -> Any:
+def get_version(client: MlflowClient, version: str) -> ModelVersion:
     from mlflow.exceptions import MlflowException
 
     number = version.removeprefix("v")
@@ -67,7 +69,14 @@ def get_version(client: Any, version: str) -> Any:
         raise RegistryError(f"{REGISTERED_MODEL} has no version {number}") from exc
 
 
-def alias_version(client: Any, alias: str) -> Any | None:
+def run_id_of(version: ModelVersion) -> str:
+    """The run that logged a version; every version `triage train` registers has one."""
+    if version.run_id is None:
+        raise RegistryError(f"{REGISTERED_MODEL} version {version.version} has no training run")
+    return str(version.run_id)
+
+
+def alias_version(client: MlflowClient, alias: str) -> ModelVersion | None:
     """The version an alias points at, or None when the alias is not set."""
     from mlflow.exceptions import MlflowException
 
@@ -77,7 +86,7 @@ def alias_version(client: Any, alias: str) -> Any | None:
         return None
 
 
-def aliases_by_version(client: Any) -> dict[str, list[str]]:
+def aliases_by_version(client: MlflowClient) -> dict[str, list[str]]:
     try:
         model = client.get_registered_model(REGISTERED_MODEL)
     except Exception:
@@ -88,32 +97,11 @@ def aliases_by_version(client: Any) -> dict[str, list[str]]:
     return result
 
 
-def download_version(client: Any, version: str, cache_dir: Path) -> Path:
-    """The joblib artifact of a version, downloaded once into `cache_dir/<version>/`."""
-    import mlflow.artifacts
-
-    target = cache_dir / str(version)
-    found = sorted(target.glob("**/artifacts/*.joblib"))
-    if found:
-        return found[0]
-    staging = cache_dir / f".{version}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    mlflow.artifacts.download_artifacts(
-        artifact_uri=f"models:/{REGISTERED_MODEL}/{version}", dst_path=str(staging)
-    )
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)  # a download cut short never looks complete
-    found = sorted(target.glob("**/artifacts/*.joblib"))
-    if not found:
-        raise RegistryError(f"version {version} has no triage model artifact")
-    return found[0]
-
-
 def load_version(
-    client: Any, version: str, cache_dir: Path, rules: RedFlagRules | None = None
+    client: MlflowClient, version: str, cache_dir: Path, rules: RedFlagRules | None = None
 ) -> Triager:
-    return load_triager(download_version(client, version, cache_dir), rules=rules)
+    """Version `version` of the store `client` talks to, from the download cache."""
+    return load_triager(download_version(client.tracking_uri, version, cache_dir), rules=rules)
 
 
 # ---- history --------------------------------------------------------------------------------
@@ -135,7 +123,7 @@ class HistoryEntry:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def history(client: Any) -> list[HistoryEntry]:
+def history(client: MlflowClient) -> list[HistoryEntry]:
     try:
         tags = client.get_registered_model(REGISTERED_MODEL).tags
     except Exception:
@@ -149,7 +137,7 @@ def history(client: Any) -> list[HistoryEntry]:
 
 
 def _record_move(
-    client: Any,
+    client: MlflowClient,
     *,
     action: str,
     alias: str,
@@ -225,7 +213,9 @@ def evaluate_on_sets(triager: Triager, sets: Sequence[CalibrationSet]) -> dict[s
     return measured
 
 
-def backfill_run_metrics(client: Any, version: Any, reports: Mapping[str, Any]) -> list[str]:
+def backfill_run_metrics(
+    client: MlflowClient, version: ModelVersion, reports: Mapping[str, Any]
+) -> list[str]:
     """Log figures on sets registered after a version's run, so comparisons have no gaps."""
     from mlflow.entities import Metric
 
@@ -255,7 +245,7 @@ class PromotionOutcome:
 
 
 def promote(
-    client: Any,
+    client: MlflowClient,
     *,
     version: str | None,
     sets: Sequence[CalibrationSet],
@@ -296,7 +286,7 @@ def promote(
     if current is not None and theirs is not None:
         backfill_run_metrics(client, current, {k: v.report for k, v in theirs.items()})
     # The ECE bound holds on the set the candidate's probabilities were calibrated on.
-    fit_set = client.get_run(candidate.run_id).data.params.get("fit_calibration_set")
+    fit_set = client.get_run(run_id_of(candidate)).data.params.get("fit_calibration_set")
     gates = check_gates(
         {k: v.rows for k, v in ours.items()},
         {k: v.rows for k, v in theirs.items()} if theirs is not None else None,
@@ -332,7 +322,7 @@ def require_promoted(outcome: PromotionOutcome) -> PromotionOutcome:
     return outcome
 
 
-def rollback(client: Any, *, actor: str, reason: str | None = None) -> HistoryEntry:
+def rollback(client: MlflowClient, *, actor: str, reason: str | None = None) -> HistoryEntry:
     """Move `@champion` back to the champion before the current one, in one step."""
     chain = champion_chain(history(client))
     current = alias_version(client, CHAMPION)
@@ -354,7 +344,7 @@ def rollback(client: Any, *, actor: str, reason: str | None = None) -> HistoryEn
     )
 
 
-def set_challenger(client: Any, version: str, *, actor: str, reason: str) -> HistoryEntry:
+def set_challenger(client: MlflowClient, version: str, *, actor: str, reason: str) -> HistoryEntry:
     current = alias_version(client, CHALLENGER)
     return _record_move(
         client,

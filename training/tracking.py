@@ -24,14 +24,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from core.errors import RegistryError
 from core.settings import PROJECT_ROOT, Settings, get_settings
 from model.labels import HEAD_LABELS, HEADS
 from model.rules import RULES_VERSION
+from training.model_store import REGISTERED_MODEL
+
+if TYPE_CHECKING:
+    from mlflow.tracking import MlflowClient
 
 EXPERIMENT = "review-triage"
-REGISTERED_MODEL = "review-triage"
 MODEL_NAME_IN_RUN = "model"
 # MLflow 3's UI reads this experiment tag (older 3.x versions; 3.5+ also has a sidebar switch
 # and the `workflowType` URL parameter) to open an experiment on its training runs instead of
@@ -104,8 +108,14 @@ def training_run_name(family: str, sha256: str, at: datetime | None = None) -> s
     return f"{family}-{sha256[:8]}-{at.astimezone(UTC):%Y%m%d-%H%M}"
 
 
-def experiment_id(client: Any) -> str:
+def experiment_id(client: MlflowClient) -> str:
+    """The experiment's id; `connect` creates the experiment, so a store without it is a
+    store `connect` never set up."""
     experiment = client.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
+        raise RegistryError(
+            f"the tracking store has no experiment {EXPERIMENT!r}: run `triage train`"
+        )
     return str(experiment.experiment_id)
 
 
@@ -215,7 +225,7 @@ class LoggedModel:
 
 def log_training_run(
     *,
-    client: Any,
+    client: MlflowClient,
     model_path: Path,
     manifest: Mapping[str, Any],
     params: Mapping[str, Any],

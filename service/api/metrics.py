@@ -11,7 +11,7 @@ from service.audit import audit_section
 from service.db import transaction
 from service.deps import Reader, RuntimeDep
 from service.metrics import compute_metrics
-from service.schemas import MetricsOut
+from service.metrics_schemas import MetricsOut
 
 router = APIRouter(prefix="/v1", tags=["metrics"], route_class=JsonRoute, responses=KEYED)
 

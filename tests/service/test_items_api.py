@@ -298,6 +298,45 @@ def test_repeats_inside_one_batch_count_like_separate_posts(api: Any) -> None:
     assert items[2]["owner"] == "leadership"
 
 
+def test_a_batch_reads_repeat_counts_in_one_query(api: Any) -> None:
+    """Stored service issues of every account in a batch come from one grouped query, not one
+    query per item; the counts are those of separate posts."""
+    from sqlalchemy import event
+
+    text = "The export has been failing since Monday's update, please fix it."
+    first = api.post(
+        "/v1/classify/batch",
+        json={"items": [{"text": f"{text} (old {n})", "account_id": "initech"} for n in range(2)]},
+    )
+    assert first.status_code == 200, first.text
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = api.runtime.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        accounts = ["initech", "umbrella", "hooli", "initech", "umbrella"]
+        r = api.post(
+            "/v1/classify/batch",
+            json={
+                "items": [
+                    {"text": f"{text} (new {n})", "account_id": account}
+                    for n, account in enumerate(accounts)
+                ]
+            },
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert r.status_code == 200, r.text
+    repeat_queries = [s for s in statements if "GROUP BY items.account_id" in s]
+    assert len(repeat_queries) == 1, repeat_queries
+    rules = [i["routing_rule"] == "repeated-service-failure" for i in r.json()["items"]]
+    # initech had two stored, so its first new one is the third; umbrella's second is its second.
+    assert rules == [True, False, False, True, False]
+
+
 def test_corrections_export_has_the_labelled_file_format(api: Any, tmp_path: Any) -> None:
     from service.workflow import corrections_rows
 

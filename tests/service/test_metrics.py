@@ -478,3 +478,34 @@ def test_every_role_reads_metrics_and_no_key_is_refused(api: Any) -> None:
     assert api.client.get("/v1/metrics").status_code == 401
     bad = {"Authorization": "Bearer not-a-key"}
     assert api.client.get("/v1/metrics", headers=bad).status_code == 401
+
+
+def test_every_metrics_figure_is_in_the_api_schema(api: Any) -> None:
+    """The response model names every section and figure, so /openapi.json documents them
+    and a figure the code stops filling is a 500 in the tests, not a silent gap."""
+    schemas = api.client.get("/openapi.json").json()["components"]["schemas"]
+    metrics = schemas["MetricsOut"]
+    assert set(metrics["required"]) == {
+        "generated_at",
+        "range",
+        "items",
+        "escalation_response_time",
+        "resolution_completion",
+        "repeat_issues",
+        "reputation_risk_trend",
+        "model_agreement",
+        "rule_precision",
+        "audit",
+    }
+    assert metrics["additionalProperties"] is False
+    assert {"label", "items", "red", "red_share"} <= set(schemas["RiskBucket"]["properties"])
+    assert {"p50_seconds", "p90_seconds"} <= set(schemas["ResponseTimes"]["properties"])
+
+
+def test_percentiles_match_numpy_linear_interpolation() -> None:
+    from service.metrics import percentile
+
+    assert percentile([], 0.5) is None
+    assert percentile([10.0], 0.9) == 10.0
+    assert percentile([1.0, 2.0, 3.0, 10.0], 0.5) == 2.5  # between the two middle ranks
+    assert percentile([4.0, 1.0, 3.0, 2.0], 0.9) == pytest.approx(3.7)  # unsorted input

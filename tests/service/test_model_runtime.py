@@ -19,8 +19,9 @@ from core.settings import Settings
 from model.engine import TriageResult
 from model.records import FeedbackItem
 from service.app import create_app
-from service.model_holder import ModelHolder, champion_version
+from service.model_holder import ModelHolder
 from tests.conftest import Store
+from training.model_store import champion_version
 
 RED = "We will sue you over the lost pallet"
 TEXTS = [
@@ -352,7 +353,7 @@ def test_a_tracking_servers_champion_is_read_from_its_rest_api() -> None:
     uri = f"http://127.0.0.1:{server.server_address[1]}"
     script = (
         "import sys\n"
-        "from service.model_holder import champion_version\n"
+        "from training.model_store import champion_version\n"
         "print(champion_version(sys.argv[1]), 'mlflow' in sys.modules)\n"
     )
     try:

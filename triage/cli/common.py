@@ -77,15 +77,16 @@ def served_description(settings: Settings) -> str | None:
     """Which model the service and the commands would use now, in words; None when none.
     Reads no more than the alias and the file's manifest."""
     from model.artifact import read_artifact
-    from service.model_holder import CHAMPION_ALIAS, REGISTERED_MODEL, served_champion
+    from service.model_holder import served_champion
+    from training.model_store import CHAMPION, REGISTERED_MODEL
 
     try:
         number = served_champion(settings)
     except Exception as exc:  # an unreachable store: the file may still serve
-        echo_err(f"could not read {REGISTERED_MODEL}@{CHAMPION_ALIAS} ({exc})")
+        echo_err(f"could not read {REGISTERED_MODEL}@{CHAMPION} ({exc})")
         number = None
     if number is not None:
-        return f"{REGISTERED_MODEL}@{CHAMPION_ALIAS} (version {number})"
+        return f"{REGISTERED_MODEL}@{CHAMPION} (version {number})"
     if settings.model_source not in ("file", "auto"):
         return None
     try:

@@ -18,7 +18,7 @@ import unicodedata
 from itertools import product
 
 from model.labels import FlagFamily
-from model.rules_base import FamilyRules
+from model.rules.base import FamilyRules
 
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt")
 
