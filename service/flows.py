@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from model.labels import Severity
 from service import audit
 from service.db import is_unavailable, transaction
+from service.item_views import get_item, to_public
 from service.model_holder import ModelState, freeze_loaded_objects
 from service.review import review_item
 from service.runtime import Runtime
@@ -42,11 +43,9 @@ from service.workflow import (
     classify_and_store,
     dismiss_item,
     escalate_overdue,
-    get_item,
     is_duplicate_race,
     resolve_item,
     stale_version,
-    to_public,
 )
 
 T = TypeVar("T")

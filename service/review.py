@@ -27,6 +27,7 @@ from core.errors import InvalidInputError
 from model.labels import FLAG_FAMILIES, Severity
 from service.enums import EventKind, ItemStatus
 from service.errors import ConflictError
+from service.item_views import get_item, latest_prediction, utcnow
 from service.routing import RoutingPolicy
 from service.schemas import ReviewAction, ReviewerFlagIn, ReviewIn
 from service.tables import Item, Review
@@ -37,9 +38,6 @@ from service.workflow import (
     _event,
     _require_status,
     _route_for,
-    get_item,
-    latest_prediction,
-    utcnow,
 )
 
 

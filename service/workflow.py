@@ -1,16 +1,17 @@
-"""The escalation workflow: classify and store, route, review, acknowledge, resolve, dismiss,
-escalate overdue items, and read items and the queue. Keyword-only functions on a session;
-the caller (one request, one CLI command) owns the transaction.
+"""The escalation workflow: classify and store, route, acknowledge, resolve, dismiss and
+escalate overdue items (reviews: service/review.py; reading items and the queue:
+service/item_views.py; the corrections export: service/exports.py). Keyword-only functions
+on a session; the caller (one request, one CLI command) owns the transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select
+from sqlalchemy import Table, and_, bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -27,25 +28,17 @@ from service.enums import (
     ItemStatus,
     Owner,
 )
-from service.errors import ConflictError, NotFoundError
-from service.queue_order import queue_order
+from service.errors import ConflictError
+from service.item_views import get_item, item_public, public_fields, to_public, utcnow
 from service.repeats import RepeatCounts
 from service.routing import Route, RoutingFacts, RoutingPolicy, route
 from service.schemas import (
     DismissIn,
-    EventPublic,
-    ItemDetail,
     ItemIn,
-    ItemPublic,
-    PredictionPublic,
     ResolveIn,
     ReviewPublic,
 )
-from service.tables import Event, Item, Prediction, Review
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from service.tables import Event, Item, Prediction
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,169 +50,6 @@ class Actor:
 
 
 SYSTEM = Actor(ActorType.SYSTEM, "system")
-
-
-# ---- reading --------------------------------------------------------------------------------
-
-
-def get_item(
-    *, session: Session, item_id: int, history: bool = False, for_update: bool = False
-) -> Item:
-    """One item (with its history if asked); `for_update` locks its row until the transaction
-    ends on PostgreSQL, so a state change reads the version it will compare-and-set."""
-    query = select(Item).where(Item.id == item_id)
-    if for_update:  # and read the row as it is now, not as this session saw it before
-        query = query.with_for_update().execution_options(populate_existing=True)
-    if history:
-        query = query.options(
-            selectinload(Item.predictions), selectinload(Item.reviews), selectinload(Item.events)
-        )
-    else:
-        query = query.options(selectinload(Item.predictions))
-    item = session.scalars(query).one_or_none()
-    if item is None:
-        raise NotFoundError(f"no item with id {item_id}")
-    return item
-
-
-def latest_prediction(item: Item) -> Prediction | None:
-    return item.predictions[-1] if item.predictions else None
-
-
-def item_public(item: Item, *, now: datetime | None = None) -> dict[str, Any]:
-    """The public fields of an item, with its latest prediction's probabilities and flags."""
-    prediction = latest_prediction(item)
-    return _public(
-        lambda name: getattr(item, name),
-        probabilities=prediction.probabilities if prediction else None,
-        red_flags=prediction.red_flags if prediction else [],
-        now=now,
-    )
-
-
-def _public(
-    field: Callable[[str], Any],
-    *,
-    probabilities: dict[str, Any] | None,
-    red_flags: list[dict[str, Any]],
-    now: datetime | None,
-) -> dict[str, Any]:
-    """The public fields from `field(column name)`: an ORM item's or a just-inserted row's."""
-    now = now or utcnow()
-    due = field("due_at")
-    return {
-        "id": field("id"),
-        "version": field("version"),
-        "status": field("status"),
-        "text": field("text"),
-        "source": field("source"),
-        "external_id": field("external_id"),
-        "rating": field("rating"),
-        "account_id": field("account_id"),
-        "account_tier": field("account_tier"),
-        "author": field("author"),
-        "language": field("language"),
-        "created_at": field("created_at"),
-        "received_at": field("received_at"),
-        "category": field("category"),
-        "severity": field("severity"),
-        "category_confidence": field("category_confidence"),
-        "severity_confidence": field("severity_confidence"),
-        "probabilities": probabilities,
-        "red_flags": red_flags,
-        "reviewer_flags": field("reviewer_flags"),
-        "decision": field("decision"),
-        "reasons": field("reasons"),
-        "owner": field("owner"),
-        "response_rule": field("response_rule"),
-        "routing_rule": field("routing_rule"),
-        "policy_version": field("policy_version"),
-        "due_at": due,
-        "overdue": field("status") in UNACKNOWLEDGED_STATUSES and due < now,
-        "escalation_level": field("escalation_level"),
-        "acknowledged_at": field("acknowledged_at"),
-        "closed_at": field("closed_at"),
-        "model_version": field("model_version"),
-        "rules_version": field("rules_version"),
-        "reviewed": field("reviewed"),
-        "audit": field("audit"),
-    }
-
-
-def to_public(item: Item) -> ItemPublic:
-    return ItemPublic.model_validate(item_public(item))
-
-
-def to_detail(item: Item) -> ItemDetail:
-    return ItemDetail.model_validate(
-        item_public(item)
-        | {
-            "predictions": [PredictionPublic.model_validate(p) for p in item.predictions],
-            "reviews": [ReviewPublic.model_validate(r) for r in item.reviews],
-            "events": [EventPublic.model_validate(e) for e in item.events],
-        }
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ItemFilters:
-    status: Sequence[str] = ()
-    severity: Sequence[str] = ()
-    category: Sequence[str] = ()
-    owner: Sequence[str] = ()
-    source: Sequence[str] = ()
-    received_from: datetime | None = None
-    received_to: datetime | None = None
-
-
-def _filtered(query: Any, filters: ItemFilters) -> Any:
-    for column, values in (
-        (Item.status, filters.status),
-        (Item.severity, filters.severity),
-        (Item.category, filters.category),
-        (Item.owner, filters.owner),
-        (Item.source, filters.source),
-    ):
-        if values:
-            query = query.where(column.in_(list(values)))
-    if filters.received_from is not None:
-        query = query.where(Item.received_at >= filters.received_from)
-    if filters.received_to is not None:
-        query = query.where(Item.received_at < filters.received_to)
-    return query
-
-
-def list_items(
-    *, session: Session, filters: ItemFilters, limit: int, offset: int
-) -> tuple[list[Item], int]:
-    """Items matching the filters, newest first, one page; and how many match in all."""
-    total = session.scalar(_filtered(select(func.count(Item.id)), filters)) or 0
-    query = _filtered(select(Item), filters).options(selectinload(Item.predictions))
-    rows = session.scalars(
-        query.order_by(Item.received_at.desc(), Item.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return list(rows), int(total)
-
-
-def queue(
-    *, session: Session, filters: ItemFilters, limit: int, offset: int, now: datetime | None = None
-) -> tuple[list[Item], int]:
-    """Items waiting for a human in `QUEUE_ORDER` (service/queue_order.py), one page; and how
-    many wait in all."""
-    now = now or utcnow()
-    waiting = ItemFilters(
-        status=[ItemStatus.NEEDS_REVIEW.value],
-        severity=filters.severity,
-        category=filters.category,
-        owner=filters.owner,
-        source=filters.source,
-        received_from=filters.received_from,
-        received_to=filters.received_to,
-    )
-    total = session.scalar(_filtered(select(func.count(Item.id)), waiting)) or 0
-    query = _filtered(select(Item), waiting).options(selectinload(Item.predictions))
-    rows = session.scalars(query.order_by(*queue_order(now)).limit(limit).offset(offset)).all()
-    return list(rows), int(total)
 
 
 # ---- classify and store ---------------------------------------------------------------------
@@ -469,7 +299,7 @@ def _insert_new(session: Session, rows: Sequence[_NewRows], *, now: datetime) ->
     stored: list[Stored] = []
     for r, item_id in pairs:
         values = r.item | {"id": item_id}
-        public = _public(
+        public = public_fields(
             values.__getitem__,
             probabilities=r.prediction["probabilities"],
             red_flags=r.prediction["red_flags"],
@@ -743,65 +573,3 @@ def escalate_overdue(
         moved.append(item)
     session.flush()
     return moved
-
-
-# ---- corrections export ---------------------------------------------------------------------
-
-
-CORRECTION_COLUMNS = (
-    "id",
-    "text",
-    "category",
-    "severity",
-    "flags",
-    "source",
-    "rating",
-    "account_tier",
-    "reviewed_at",
-    "reviewer",
-    "action",
-    "model_category",
-    "model_severity",
-    "proposed_severity",
-    "model_version",
-    "item_id",
-    "external_id",
-)
-
-
-def corrections_rows(*, session: Session) -> list[dict[str, Any]]:
-    """Every human-confirmed or corrected label, latest per item, in the labelled-file format
-    `triage retrain --corrections` reads."""
-    latest = (
-        select(Review.item_id, func.max(Review.id).label("review_id"))
-        .group_by(Review.item_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Review, Item)
-        .join(latest, Review.id == latest.c.review_id)
-        .join(Item, Item.id == Review.item_id)
-        .order_by(Review.id)
-    ).all()
-    return [
-        {
-            "id": f"item-{item.id}",
-            "text": item.text,
-            "category": review.category,
-            "severity": review.severity,
-            "flags": ";".join(review.flags),
-            "source": item.source or "",
-            "rating": item.rating if item.rating is not None else "",
-            "account_tier": item.account_tier or "",
-            "reviewed_at": review.created_at.isoformat(),
-            "reviewer": review.actor,
-            "action": review.action,
-            "model_category": review.model_category or "",
-            "model_severity": review.model_severity or "",
-            "proposed_severity": review.proposed_severity or "",
-            "model_version": review.model_version or "",
-            "item_id": item.id,
-            "external_id": item.external_id or "",
-        }
-        for review, item in rows
-    ]

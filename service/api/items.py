@@ -23,6 +23,7 @@ from service.api.contract import (
 from service.db import transaction
 from service.deps import Reader, Reviewer, RuntimeDep
 from service.enums import ItemStatus, Owner
+from service.item_views import ItemFilters, get_item, list_items, queue, to_detail, to_public
 from service.queue_order import QUEUE_ORDER
 from service.schemas import (
     DismissIn,
@@ -34,7 +35,6 @@ from service.schemas import (
     Source,
     VersionedIn,
 )
-from service.workflow import ItemFilters, get_item, list_items, queue, to_detail, to_public
 
 router = APIRouter(prefix="/v1", tags=["items"], route_class=JsonRoute, responses=KEYED)
 

@@ -15,9 +15,9 @@ from pydantic import TypeAdapter, ValidationError
 from model.labels import CATEGORIES, SEVERITIES
 from service.db import transaction
 from service.enums import Owner
+from service.item_views import ItemFilters, queue
 from service.schemas import Source
 from service.ui.flash import Flash, set_flash
-from service.workflow import ItemFilters, queue
 
 FILTERS = ("severity", "category", "owner", "source")
 # What a reviewer typed or chose in the step forms, kept when a conflict refuses the change.
@@ -75,7 +75,7 @@ def onward(
 
     After a review, and after any step taken while working the queue (the form carries the
     item's queue position), the next item of the queue in the queue page's order and filters
-    (`workflow.queue`, the filters travel as q_<name>): the item that now sits at the
+    (`item_views.queue`, the filters travel as q_<name>): the item that now sits at the
     reviewed one's position when it left the queue, else the one after it; the top of the
     queue for an item opened on its own. Nothing left: the queue page. A workflow step on an
     item opened on its own stays on the item.

@@ -23,6 +23,7 @@ from service.auth import Principal, authenticate, authorize
 from service.db import transaction
 from service.enums import Owner
 from service.errors import ConflictError, ServiceError
+from service.item_views import get_item, item_public, queue, to_detail
 from service.runtime import Runtime
 from service.schemas import (
     MAX_INT,
@@ -47,7 +48,6 @@ from service.ui.session import (
     token_from_cookie,
     tokens_match,
 )
-from service.workflow import get_item, item_public, queue, to_detail
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 PAGE_SIZE = 25

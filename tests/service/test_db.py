@@ -13,9 +13,8 @@ from sqlalchemy import delete
 from service.auth import create_key, list_keys
 from service.db import open_database
 from service.enums import Role
-from service.exports import export_corrections_csv
+from service.exports import CORRECTION_COLUMNS, export_corrections_csv
 from service.tables import ApiKey
-from service.workflow import CORRECTION_COLUMNS
 
 
 class _RefusedError(Exception):

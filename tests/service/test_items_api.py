@@ -338,7 +338,7 @@ def test_a_batch_reads_repeat_counts_in_one_query(api: Any) -> None:
 
 
 def test_corrections_export_has_the_labelled_file_format(api: Any, tmp_path: Any) -> None:
-    from service.workflow import corrections_rows
+    from service.exports import corrections_rows
 
     item = _classify(api, LEGAL, source="g2", rating=1)
     api.post(

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from service.db import transaction
+from service.exports import corrections_rows
 from service.queue_order import QUEUE_ORDER
 from service.tables import Item, Review
-from service.workflow import corrections_rows
 from tests.service.test_ui import sign_in
 
 # A German legal threat no rule catches ("my law firm will be in touch").
