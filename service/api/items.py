@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -78,7 +78,7 @@ def items(
     received_to: ReceivedTo = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Any:
+) -> ItemPage:
     """Stored items, newest first, filtered and paginated (`total` counts every match)."""
     limit = min(limit, runtime.settings.page_limit)
     filters = _filters(status, severity, category, owner, source, received_from, received_to)
@@ -88,7 +88,7 @@ def items(
 
 
 @router.get("/items/{item_id}", response_model=ItemDetail, responses=NOT_FOUND)
-def item(item_id: ItemId, runtime: RuntimeDep, _: Reader) -> Any:
+def item(item_id: ItemId, runtime: RuntimeDep, _: Reader) -> ItemDetail:
     """One item with its full history: predictions, reviews and workflow events."""
     with transaction(runtime.factory) as session:
         return to_detail(get_item(session=session, item_id=item_id, history=True))
@@ -106,7 +106,7 @@ def review_queue(
     source: Sources = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Any:
+) -> ItemPage:
     """Items waiting for a human, in QUEUE_ORDER (service/queue_order.py)."""
     limit = min(limit, runtime.settings.page_limit)
     filters = _filters(None, severity, category, owner, source, None, None)
@@ -116,7 +116,7 @@ def review_queue(
 
 
 @router.post("/items/{item_id}/review", response_model=ItemPublic, responses=STEP)
-def review(item_id: ItemId, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+def review(item_id: ItemId, body: ReviewIn, runtime: RuntimeDep, principal: Reviewer) -> ItemPublic:
     """Confirm or correct the labels and set the reviewer's red flags (`flags`: left out keeps
     them, [] removes them; they need severity red and routing uses them beside the rules'
     hits); a stale `version` gets 409 with the current item."""
@@ -126,7 +126,7 @@ def review(item_id: ItemId, body: ReviewIn, runtime: RuntimeDep, principal: Revi
 @router.post("/items/{item_id}/acknowledge", response_model=ItemPublic, responses=STEP)
 def acknowledge(
     item_id: ItemId, body: VersionedIn, runtime: RuntimeDep, principal: Reviewer
-) -> Any:
+) -> ItemPublic:
     """The owner has it; a stale `version` gets 409 with the current item."""
     return flows.acknowledge(
         runtime, item_id, version=body.version, note=body.note, actor=principal.actor
@@ -134,12 +134,16 @@ def acknowledge(
 
 
 @router.post("/items/{item_id}/resolve", response_model=ItemPublic, responses=STEP)
-def resolve(item_id: ItemId, body: ResolveIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+def resolve(
+    item_id: ItemId, body: ResolveIn, runtime: RuntimeDep, principal: Reviewer
+) -> ItemPublic:
     """Close with what was done and what changed internally."""
     return flows.resolve(runtime, item_id, body, principal.actor)
 
 
 @router.post("/items/{item_id}/dismiss", response_model=ItemPublic, responses=STEP)
-def dismiss(item_id: ItemId, body: DismissIn, runtime: RuntimeDep, principal: Reviewer) -> Any:
+def dismiss(
+    item_id: ItemId, body: DismissIn, runtime: RuntimeDep, principal: Reviewer
+) -> ItemPublic:
     """Close without action, with a reason (false positive, spam...)."""
     return flows.dismiss(runtime, item_id, body, principal.actor)
