@@ -86,7 +86,7 @@ class Item(Base):
     # The red-flag families in force: the rules' hits, with the reviewer's flags once reviewed
     # (only while red). Routing and the queue read this.
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # The reviewer's own flags: [{"family", "note", "set_by", "set_at"}] (service/review.py).
+    # The reviewer's own flags: [{"family", "note", "set_by", "set_at"}] (service/items/review.py).
     reviewer_flags: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default="[]"
     )
@@ -98,7 +98,7 @@ class Item(Base):
     confidence: Mapped[float] = mapped_column(default=0.0)
     reviewed: Mapped[bool] = mapped_column(default=False)
     # An audit sample: the policy would have auto-applied it; it waits for a human instead,
-    # and the verdict measures the live precision of auto-applied labels (service/audit.py).
+    # and the verdict measures the live precision of auto-applied labels (service/serving/audit.py).
     audit: Mapped[bool] = mapped_column(default=False, server_default=false())
     owner: Mapped[str] = mapped_column(String(32), index=True)
     response_rule: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ import pytest
 from model.labels import FlagFamily
 from model.rules import RedFlagHit, RedFlagRules
 from model.rules.multilingual import TABLES, _exact
-from service.schemas import RedFlagPublic
+from service.items.schemas import RedFlagPublic
 
 L, S, F, H = FlagFamily.LEGAL, FlagFamily.SECURITY, FlagFamily.FRAUD, FlagFamily.SAFETY
 

@@ -103,7 +103,7 @@ def test_keys_are_stored_hashed_shown_once_and_revocable(api: Any) -> None:
 
 
 def test_bootstrap_admin_key_seeds_an_empty_database_only(make_api: Any) -> None:
-    from service.auth import seed_bootstrap_key
+    from service.access.keys import seed_bootstrap_key
 
     api = make_api()
     with transaction(api.runtime.factory) as session:

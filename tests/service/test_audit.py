@@ -1,6 +1,7 @@
-"""Audit sampling and the auto-apply switches (service/audit.py) through the real HTTP API, on
-SQLite and PostgreSQL: who goes to the queue, what reviewers' verdicts on audits measure, when
-a class switches off by itself, and how admins and a new model version switch it back on."""
+"""Audit sampling and the auto-apply switches (service/serving/audit.py) through the real HTTP
+API, on SQLite and PostgreSQL: who goes to the queue, what reviewers' verdicts on audits
+measure, when a class switches off by itself, and how admins and a new model version switch it
+back on."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from core.settings import Settings
 from model.artifact import load_triager
 from model.labels import HEAD_LABELS, Category, Decision
 from model.records import FeedbackItem
-from service.audit import AUDIT_REASON, AutoApplyGate, min_reviews_for, off_reason
 from service.db import transaction
-from service.model_holder import ModelHolder
+from service.serving.audit import AUDIT_REASON, AutoApplyGate, min_reviews_for, off_reason
+from service.serving.holder import ModelHolder
 from service.tables import AutoApplySwitch
 from tests.service.test_ui import sign_in
 from training.datasets import LabelledDataset

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from service.batching import ClassifyBatcher, Outcome
+from service.actors import Actor
 from service.enums import ActorType
-from service.schemas import ItemIn
-from service.workflow import Actor, Rejected
+from service.items.batching import ClassifyBatcher, Outcome
+from service.items.intake import Rejected
+from service.items.schemas import ItemIn
 
 T = TypeVar("T")
 ALICE = Actor(ActorType.SYSTEM, "alice")

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from service.notifications.webhooks import SIGNATURE_HEADER, verify
 from service.tables import Item, WebhookDelivery
-from service.webhooks import SIGNATURE_HEADER, verify
 
 SECRET = "s3cret"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -277,7 +277,7 @@ def test_escalate_overdue_from_cron_in_a_subprocess(
         ]
 
     # A second round finds nothing: the escalated item has a new due time.
-    from service.flows import escalate
+    from service.items.flows import escalate
 
     assert escalate(api.runtime) == []
     assert len(_escalations(api, ids["late"])) == 1
@@ -288,7 +288,7 @@ def test_escalation_rounds_take_turns_so_concurrent_rounds_escalate_an_item_once
 ) -> None:
     """Worker processes share one lock file: a round waits while another holds it, and two
     rounds started together move an overdue item one level, not two."""
-    from service.flows import escalate, escalation_lock
+    from service.items.flows import escalate, escalation_lock
 
     api = make_api(cache_dir=tmp_path / "cache")
     ids = _classify(api)

@@ -338,7 +338,7 @@ def test_a_batch_reads_repeat_counts_in_one_query(api: Any) -> None:
 
 
 def test_corrections_export_has_the_labelled_file_format(api: Any, tmp_path: Any) -> None:
-    from service.exports import corrections_rows
+    from service.items.exports import corrections_rows
 
     item = _classify(api, LEGAL, source="g2", rating=1)
     api.post(
@@ -366,7 +366,7 @@ def test_corrections_export_has_the_labelled_file_format(api: Any, tmp_path: Any
 
 
 def test_a_review_does_not_undo_an_escalation(api: Any) -> None:
-    from service import flows
+    from service.items import flows
 
     item = _classify(api, HOWTO)
     with transaction(api.runtime.factory) as session:

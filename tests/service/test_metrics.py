@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from service import flows
 from service.db import transaction
+from service.items import flows
 from service.tables import Item, Prediction
 
 BASE = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
@@ -503,7 +503,7 @@ def test_every_metrics_figure_is_in_the_api_schema(api: Any) -> None:
 
 
 def test_percentiles_match_numpy_linear_interpolation() -> None:
-    from service.metrics import percentile
+    from service.metrics.service import percentile
 
     assert percentile([], 0.5) is None
     assert percentile([10.0], 0.9) == 10.0

@@ -19,7 +19,7 @@ from core.settings import Settings
 from model.engine import TriageResult
 from model.records import FeedbackItem
 from service.app import create_app
-from service.model_holder import ModelHolder
+from service.serving.holder import ModelHolder
 from tests.conftest import Store
 from training.model_store import champion_version
 
@@ -240,7 +240,7 @@ def test_a_cached_champion_loads_without_importing_mlflow(store: Store) -> None:
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from service.model_holder import ModelHolder\n"
+        "from service.serving.holder import ModelHolder\n"
         "from core.settings import Settings\n"
         "settings = Settings(model_source='champion', mlflow_dir=Path(sys.argv[1]),\n"
         "                    mlflow_tracking_uri=None)\n"

@@ -22,12 +22,12 @@ from pydantic import ValidationError
 from sqlalchemy import event, select, text
 
 from core.settings import Settings
-from service import outbox
 from service.app import build_runtime, create_app
 from service.db import transaction
-from service.model_holder import ModelHolder
+from service.notifications import outbox
+from service.notifications.webhooks import SIGNATURE_HEADER, Notification, sign, verify
+from service.serving.holder import ModelHolder
 from service.tables import Event, WebhookDelivery, WebhookOutbox
-from service.webhooks import SIGNATURE_HEADER, Notification, sign, verify
 
 SECRET = "s3cret"
 RED = "We will sue you over the lost pallet"
@@ -453,7 +453,7 @@ def test_the_sender_survives_database_errors(
     make_api: Any, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = make_api(webhook_url=receiver.url, **FAST)
-    caplog.set_level(logging.ERROR, logger="service.webhooks")
+    caplog.set_level(logging.ERROR, logger="service.notifications.webhooks")
     with transaction(api.runtime.factory) as session:
         session.execute(text("ALTER TABLE webhook_outbox RENAME TO webhook_outbox_away"))
     try:

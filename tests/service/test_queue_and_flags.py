@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from service.db import transaction
-from service.exports import corrections_rows
-from service.queue_order import QUEUE_ORDER
+from service.items.exports import corrections_rows
+from service.items.queue_order import QUEUE_ORDER
 from service.tables import Item, Review
 from tests.service.test_ui import sign_in
 

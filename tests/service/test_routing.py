@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.routing import DEFAULT_POLICY, PolicyError, RoutingFacts, load_policy, route
+from service.routing.policy import DEFAULT_POLICY, PolicyError, RoutingFacts, load_policy, route
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

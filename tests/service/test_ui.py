@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.ui.flash import Flash, decode, encode
-from service.ui.routes import highlighted
+from service.console.flash import Flash, decode, encode
+from service.console.routes import highlighted
 
 HOSTILE = 'We will sue you <script>alert("x")</script> <img src=x onerror=alert(1)> & "quotes"'
 
@@ -252,7 +252,7 @@ def test_dashboard_renders_svg_charts_without_external_assets(console: Any) -> N
     html = console.client.get("/ui/dashboard?bucket=week").text
     assert html.count("<svg") >= 6
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    templates = Path(__file__).resolve().parents[2] / "service" / "ui" / "templates"
+    templates = Path(__file__).resolve().parents[2] / "service" / "console" / "templates"
     for template in templates.glob("*.html"):
         assert not re.search(r"https?://", template.read_text()), template.name
 

@@ -7,8 +7,8 @@ import re
 from typing import Any
 from xml.etree import ElementTree
 
-from service.ui.charts import Bar, bar_chart, grouped_bar_chart, trend_chart
-from service.ui.dashboard import dashboard_charts
+from service.console.charts import Bar, bar_chart, grouped_bar_chart, trend_chart
+from service.console.dashboard import dashboard_charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -13,8 +13,8 @@ from model.calibration import HeadThresholds
 from model.labels import CATEGORIES, HEAD_LABELS, HEADS, SEVERITIES, FlagFamily, Severity
 from model.policy import ModelProposal, Reason, Thresholds, decide
 from model.rules import RedFlagHit
-from service.audit import AUDIT_REASON, AUTO_APPLY_OFF, off_reason
-from service.ui.reasons import WORDING, in_words, split_reason
+from service.console.reasons import WORDING, in_words, split_reason
+from service.serving.audit import AUDIT_REASON, AUTO_APPLY_OFF, off_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 

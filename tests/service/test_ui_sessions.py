@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from service.auth import hash_key
+from service.access.keys import hash_key
+from service.console.session import cookie_value
 from service.db import transaction
 from service.tables import ApiKey, Review, UiSession
-from service.ui.session import cookie_value
 
 LEGAL = "We will sue you and our lawyer is drafting the complaint"
 COOKIE = "triage_session"
