@@ -4,7 +4,7 @@ A reason is a code, optionally followed by details in brackets: `red_flag:legal 
 `low_confidence:severity (red is never auto-applied)`, `auto_apply_off:category:complaint`.
 `WORDING` has one entry per code kind (the part before the first colon); every kind the
 decision policy (`model.policy.Reason`) and the audit gate (`service.serving.audit`) produce must be
-here, which tests/service/test_ui_reasons.py checks. An unknown reason is shown as it is.
+here, which tests/service/console/test_ui_reasons.py checks. An unknown reason is shown as it is.
 """
 
 from __future__ import annotations

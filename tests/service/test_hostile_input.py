@@ -146,7 +146,7 @@ def test_a_body_over_the_limit_is_413_and_one_without_a_key_401(make_api: Any) -
 
 
 def test_console_addresses_with_hostile_values_never_fail_the_page(make_api: Any) -> None:
-    from tests.service.test_ui import sign_in
+    from tests.service.console.test_ui import sign_in
 
     api = make_api(ui_cookie_secure=False)  # TestClient speaks plain http
     assert sign_in(api).status_code == 303

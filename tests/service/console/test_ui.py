@@ -252,7 +252,7 @@ def test_dashboard_renders_svg_charts_without_external_assets(console: Any) -> N
     html = console.client.get("/ui/dashboard?bucket=week").text
     assert html.count("<svg") >= 6
     assert not re.search(r'(src|href)="(https?:)?//', html)
-    templates = Path(__file__).resolve().parents[2] / "service" / "console" / "templates"
+    templates = Path(__file__).resolve().parents[3] / "service" / "console" / "templates"
     for template in templates.glob("*.html"):
         assert not re.search(r"https?://", template.read_text()), template.name
 

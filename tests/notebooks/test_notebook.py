@@ -21,7 +21,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "compare_runs.ipynb"
 KERNEL_NAME = "review-triage-tests"
 STORE_VARIABLES = ("MLFLOW_TRACKING_URI", "TRIAGE_MLFLOW_TRACKING_URI", "TRIAGE_MLFLOW_DIR")

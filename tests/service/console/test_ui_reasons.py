@@ -16,7 +16,7 @@ from model.rules import RedFlagHit
 from service.console.reasons import WORDING, in_words, split_reason
 from service.serving.audit import AUDIT_REASON, AUTO_APPLY_OFF, off_reason
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def every_policy_reason() -> set[str]:

@@ -23,7 +23,7 @@ from service.notifications.webhooks import SIGNATURE_HEADER, verify
 from service.tables import Item, WebhookDelivery
 
 SECRET = "s3cret"
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 TEXTS = {
     "late": "The pallet arrived three days late again and nobody called us back.",

@@ -24,7 +24,7 @@ from service.db import transaction
 from service.serving.audit import AUDIT_REASON, AutoApplyGate, min_reviews_for, off_reason
 from service.serving.holder import ModelHolder
 from service.tables import AutoApplySwitch
-from tests.service.test_ui import sign_in
+from tests.service.console.test_ui import sign_in
 from training.datasets import LabelledDataset
 from training.train import TrainedModel, save_trained
 

@@ -13,7 +13,7 @@ from spacy.matcher import Matcher
 
 from model.rules import RedFlagRules, compile_phrase, default_families
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 
 STRESS = [
     "we will sue sue sue you and take legal - legal action, legal action against legal action",

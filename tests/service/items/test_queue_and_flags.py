@@ -13,7 +13,7 @@ from service.db import transaction
 from service.items.exports import corrections_rows
 from service.items.queue_order import QUEUE_ORDER
 from service.tables import Item, Review
-from tests.service.test_ui import sign_in
+from tests.service.console.test_ui import sign_in
 
 # A German legal threat no rule catches ("my law firm will be in touch").
 GERMAN_THREAT = "Meine Kanzlei meldet sich morgen bei Ihnen, das wird teuer für Sie."
@@ -321,5 +321,5 @@ def test_the_console_review_form_sets_keeps_and_removes_flags(make_api: Any) -> 
 def test_the_readme_quotes_the_queue_order() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     assert " ".join(QUEUE_ORDER.split()) in " ".join(readme.split())

@@ -15,7 +15,7 @@ from spacy.lang.norm_exceptions import BASE_NORMS
 import model.rules.prefilter
 from model.rules import RedFlagRules, compile_phrase
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[3] / "data"
 
 FILLER = "The export finished overnight and the dashboard looks tidy. "
 

@@ -12,7 +12,7 @@ import pytest
 from training.datasets import LabelledDataset, load_labelled
 from training.train import normalized_text
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 SOURCES = {"cfpb": "cfpb", "twcs": "twitter", "appreviews": "app_store", "finefood": "amazon"}
 
 

@@ -146,7 +146,7 @@ def test_loading_for_serving_imports_neither_scikit_learn_nor_scipy(model_path: 
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
     )
     decision, heavy = done.stdout.split()[-2:]
     assert decision == "rule_forced"

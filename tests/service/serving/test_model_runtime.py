@@ -254,7 +254,7 @@ def test_a_cached_champion_loads_without_importing_mlflow(store: Store) -> None:
         text=True,
         check=True,
         env=env,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert done.stdout.split() == ["champion", store.registry_version, "False"]
 
@@ -362,7 +362,7 @@ def test_a_tracking_servers_champion_is_read_from_its_rest_api() -> None:
             capture_output=True,
             text=True,
             check=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=Path(__file__).resolve().parents[3],
         )
     finally:
         server.shutdown()
