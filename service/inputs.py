@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 
 from model.labels import HEAD_LABELS
+from service.clock import as_utc, utcnow
 
 # The largest offset or position a database integer holds (BIGINT).
 MAX_INT = 2**63 - 1
@@ -34,11 +35,11 @@ def storable(value: str) -> str:
 def instant(moment: datetime) -> datetime:
     """An instant from 1970 to 100 years ahead, in UTC (no offset means UTC)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    latest = datetime.now(UTC) + timedelta(days=365 * LATEST_YEARS_AHEAD)
+    latest = utcnow() + timedelta(days=365 * LATEST_YEARS_AHEAD)
     # Compared before converting: converting year 1 at +14:00 to UTC would overflow.
     if not EARLIEST_INSTANT <= aware <= latest:
         raise ValueError(f"must be between 1970-01-01 and {latest:%Y-%m-%d} (UTC)")
-    return aware.astimezone(UTC)
+    return as_utc(aware)
 
 
 Instant = Annotated[datetime, AfterValidator(instant)]

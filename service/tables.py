@@ -4,7 +4,7 @@ an item's current state lives on `items`; how it got there lives in the other ta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -21,10 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-
-def as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; a naive value is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from service.clock import as_utc
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from core.errors import InvalidInputError
 from model.labels import CATEGORIES, FLAG_FAMILIES, SEVERITIES
 from service.access.keys import Principal, authenticate, authorize
+from service.clock import as_utc
 from service.console import charts
 from service.console.flash import drop_flash, take_flash
 from service.console.navigation import back_to_item, done_redirect, queue_filters
@@ -42,7 +43,6 @@ from service.items import flows
 from service.items.schemas import DismissIn, DismissReason, ResolveIn, ReviewIn
 from service.items.views import get_item, item_public, queue, to_detail
 from service.runtime import Runtime
-from service.tables import as_utc
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 PAGE_SIZE = 25

@@ -21,6 +21,7 @@ from model.engine import Triager, TriageResult
 from model.labels import Decision
 from model.records import FeedbackItem, item_from_row
 from service.actors import SYSTEM, Actor
+from service.clock import utcnow
 from service.enums import (
     ActorType,
     EventKind,
@@ -28,7 +29,7 @@ from service.enums import (
 )
 from service.items.repeats import RepeatCounts
 from service.items.schemas import ItemIn
-from service.items.views import item_public, public_fields, utcnow
+from service.items.views import item_public, public_fields
 from service.routing.policy import Route, RoutingFacts, RoutingPolicy, route
 from service.serving.audit import NO_HOLD, AutoApplyGate, Hold
 from service.tables import Event, Item, Prediction

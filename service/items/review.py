@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInputError
 from model.labels import FLAG_FAMILIES, Severity
 from service.actors import SYSTEM, Actor
+from service.clock import utcnow
 from service.enums import EventKind, ItemStatus
 from service.errors import ConflictError
 from service.items.intake import record_event, route_for
 from service.items.schemas import ReviewAction, ReviewerFlagIn, ReviewIn
 from service.items.transitions import open_for
-from service.items.views import latest_prediction, utcnow
+from service.items.views import latest_prediction
 from service.routing.policy import RoutingPolicy
 from service.tables import Item, Review
 

@@ -15,11 +15,12 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.actors import SYSTEM, Actor
+from service.clock import utcnow
 from service.enums import UNACKNOWLEDGED_STATUSES, EventKind, ItemStatus, Owner
 from service.errors import ConflictError
 from service.items.intake import record_event
 from service.items.schemas import DismissIn, ResolveIn, ReviewPublic
-from service.items.views import get_item, to_public, utcnow
+from service.items.views import get_item, to_public
 from service.routing.policy import RoutingPolicy
 from service.tables import Item
 

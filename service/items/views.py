@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from service.clock import utcnow
 from service.enums import (
     UNACKNOWLEDGED_STATUSES,
     ItemStatus,
@@ -25,11 +26,6 @@ from service.items.schemas import (
     ReviewPublic,
 )
 from service.tables import Item, Prediction
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 # ---- reading --------------------------------------------------------------------------------
 

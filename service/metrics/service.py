@@ -53,9 +53,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from model.labels import FLAG_FAMILIES, SEVERITIES, Severity
+from service.clock import as_utc
 from service.enums import UNACKNOWLEDGED_STATUSES, EventKind, ItemStatus
 from service.errors import UnprocessableError
-from service.tables import Event, Item, Prediction, Review, as_utc
+from service.tables import Event, Item, Prediction, Review
 
 MAX_FILLED_BUCKETS = 400
 BUCKETS = {"day": timedelta(days=1), "week": timedelta(days=7)}
