@@ -26,6 +26,7 @@ from training.registry import (
     get_version,
     run_id_of,
 )
+from training.reports import EvaluationReport
 from training.tracking import EXPERIMENT, LoggedModel, experiment_id, log_training_run
 from training.train import TrainedModel, check_disjoint, save_trained, train_model
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class TrainingOutcome:
     trained: TrainedModel
-    evaluations: dict[str, dict[str, Any]]
+    evaluations: dict[str, EvaluationReport]
     logged: LoggedModel
     fit_set: str
 
@@ -111,7 +112,7 @@ def train_and_track(
         red_target_recall=settings.red_target_recall,
     )
     save_trained(trained, out)
-    evaluations: dict[str, dict[str, Any]] = {}
+    evaluations: dict[str, EvaluationReport] = {}
     for cal in sets:
         if cal is fit_set:
             evaluations[cal.record.name] = trained.evaluation

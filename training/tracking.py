@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import RegistryError
 from core.settings import PROJECT_ROOT, Settings, get_settings
-from model.labels import HEAD_LABELS, HEADS
+from model.labels import HEAD_LABELS
 from model.rules import RULES_VERSION
 from training.model_store import REGISTERED_MODEL
+from training.reports import HEAD_NAMES, EvaluationReport
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -119,11 +120,11 @@ def experiment_id(client: MlflowClient) -> str:
     return str(experiment.experiment_id)
 
 
-def flatten_metrics(report: Mapping[str, Any], prefix: str) -> dict[str, float]:
+def flatten_metrics(report: Mapping[str, object], prefix: str) -> dict[str, float]:
     """Every numeric leaf of an evaluation report as `prefix/a/b/c`; lists and text are skipped."""
     metrics: dict[str, float] = {}
 
-    def walk(node: Mapping[str, Any], path: str) -> None:
+    def walk(node: Mapping[str, object], path: str) -> None:
         for key, value in node.items():
             name = f"{path}/{key}"
             if isinstance(value, Mapping):
@@ -137,10 +138,10 @@ def flatten_metrics(report: Mapping[str, Any], prefix: str) -> dict[str, float]:
     return metrics
 
 
-def classification_report_text(report: Mapping[str, Any]) -> str:
+def classification_report_text(report: EvaluationReport) -> str:
     """The per-class table of both heads, as plain text."""
     lines: list[str] = []
-    for head in HEADS:
+    for head in HEAD_NAMES:
         data = report["model"][head]
         lines.append(
             f"{head}: macro-F1 {data['macro_f1']:.3f}  accuracy {data['accuracy']:.3f}  "
@@ -156,10 +157,10 @@ def classification_report_text(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _figures(report: Mapping[str, Any], folder: Path, set_name: str) -> Iterator[Path]:
+def _figures(report: EvaluationReport, folder: Path, set_name: str) -> Iterator[Path]:
     from training.plots import confusion_png, reliability_png
 
-    for head in HEADS:
+    for head in HEAD_NAMES:
         data = report["model"][head]
         yield confusion_png(
             folder / f"confusion_{head}.png",
@@ -231,7 +232,7 @@ def log_training_run(
     params: Mapping[str, Any],
     training_data: Any,
     training_digest: Mapping[str, Any],
-    evaluations: Mapping[str, Mapping[str, Any]],
+    evaluations: Mapping[str, EvaluationReport],
     calibration_sets: Sequence[Any],
     run_name: str | None = None,
     tags: Mapping[str, str] | None = None,
