@@ -31,7 +31,7 @@ def test_readyz_reports_the_loaded_model(page: Page, server: Any) -> None:
     ready = _body_json(page)
     assert ready["status"] == "ready"
     assert ready["database"] == "ok"
-    assert ready["model"] == server.runtime.holder.state.describe()["model_version"]
+    assert ready["model"] == server.runtime.holder.state.describe().model_version
 
 
 def test_openapi_on_a_tablet(tablet_page: Page, screenshot: Any) -> None:
