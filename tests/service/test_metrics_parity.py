@@ -21,10 +21,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from service.db import transaction
-from service.metrics import DEFINITIONS, HEAD_DEFINITIONS
+from service.metrics import DEFINITIONS, HEAD_DEFINITIONS, compute_metrics
 from service.tables import Event, Item, Prediction, Review
 
 START = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
@@ -494,3 +494,20 @@ def test_every_figure_matches_the_seed(api: Any) -> None:
             assert body["repeat_issues"]["repeat_accounts"]
             versions = {r["model_version"] for r in body["model_agreement"]["rows"]}
             assert versions == {"m-1", "m-2", None}
+
+
+def test_days_are_utc_days_whatever_the_session_time_zone(api: Any) -> None:
+    """PostgreSQL buckets a timestamptz by the session's TimeZone unless told otherwise: with
+    the session at UTC+14, the days and weeks must still be UTC's."""
+    seed = _seed_items()
+    _store(api, seed)
+    rf, rt = datetime(2024, 1, 2, 6, tzinfo=UTC), datetime(2024, 1, 24, tzinfo=UTC)
+    with transaction(api.runtime.factory) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
+        for bucket in ("day", "week"):
+            body = compute_metrics(
+                session=session, received_from=rf, received_to=rt, bucket=bucket, now=START
+            )
+            want = expected(seed, rf, rt, bucket)["reputation_risk_trend"]
+            assert body["reputation_risk_trend"] == want
