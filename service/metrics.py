@@ -36,11 +36,13 @@ Definitions:
   `precision = confirmed_red / reviewed`, where confirmed_red counts reviews whose severity
   is red. An item hit by two families counts for both; `any_family` counts each item once.
 
-The database counts: one GROUP BY query per figure, conditional counts as sum(CASE ...), the
-latest review and prediction of each item by max(id). Python only orders the grouped rows (in
-Python's order, not the database's collation), divides, fills empty buckets, folds days into
-weeks, and reads the red flags' families out of the JSON of the (few) flagged predictions. The
-one date expression that differs between SQLite and PostgreSQL, the UTC day, is `_utc_day`.
+The database counts, with GROUP BY and conditional counts as sum(CASE ...): the items once, by
+severity, category, source and UTC day (the groups every item figure adds up), the repeat
+accounts, and the latest review (by max(id)) of each item by version, proposals and decision.
+Python adds the groups up, orders them (in Python's order, not a database collation), divides,
+fills empty buckets, folds days into weeks, takes the percentiles over the acknowledged items'
+durations, and reads the families out of the JSON of the (few) flagged latest predictions. The
+one expression that differs between SQLite and PostgreSQL, the UTC day, is `_Query.utc_day`.
 """
 
 from __future__ import annotations
@@ -193,8 +195,14 @@ class _Query:
 # ---- the queries, one typed row per group ---------------------------------------------------
 
 
-class _SeverityRow(NamedTuple):
+class _ItemGroup(NamedTuple):
+    """Items in range with the same current severity, category, source and UTC day of
+    received_at, and the conditional counts the figures add up."""
+
     severity: str | None
+    category: str | None
+    source: str | None
+    day: date
     items: int
     acknowledged: int
     waiting: int
@@ -205,13 +213,19 @@ class _SeverityRow(NamedTuple):
     dismissed: int  # of those needing action
 
 
-def _severity_rows(q: _Query) -> list[_SeverityRow]:
+def _item_groups(q: _Query) -> list[_ItemGroup]:
+    """One pass over the items in range. The groups are bounded by the labels multiplied by
+    the days, not by the items; every figure of the items is a sum over them."""
     escalated = Item.id.in_(select(Event.item_id).where(Event.kind == EventKind.ESCALATED.value))
     needing = or_(Item.severity.in_(sorted(NEEDS_ACTION)), escalated)
     waiting = and_(Item.acknowledged_at.is_(None), Item.status.in_(sorted(WAITING)))
+    day = q.utc_day()
     query = (
         select(
             Item.severity,
+            Item.category,
+            Item.source,
+            day,
             func.count(),
             func.count(Item.acknowledged_at),
             _count_if(waiting),
@@ -222,9 +236,9 @@ def _severity_rows(q: _Query) -> list[_SeverityRow]:
             _count_if(and_(needing, Item.status == ItemStatus.DISMISSED.value)),
         )
         .where(*q.in_range)
-        .group_by(Item.severity)
+        .group_by(Item.severity, Item.category, Item.source, day)
     )
-    return [_SeverityRow(row[0], *(int(n) for n in row[1:])) for row in q.rows(query)]
+    return [_ItemGroup(*row[:4], *(int(n) for n in row[4:])) for row in q.rows(query)]
 
 
 def _durations(q: _Query) -> dict[str | None, list[float]]:
@@ -244,15 +258,6 @@ def _durations(q: _Query) -> dict[str | None, list[float]]:
     return found
 
 
-def _category_source_counts(q: _Query) -> Counter[tuple[str | None, str | None]]:
-    query = (
-        select(Item.category, Item.source, func.count())
-        .where(*q.in_range)
-        .group_by(Item.category, Item.source)
-    )
-    return Counter({(category, source): n for category, source, n in q.rows(query)})
-
-
 def _repeat_accounts(q: _Query) -> Counter[tuple[str, str]]:
     query = (
         select(Item.account_id, Item.category, func.count())
@@ -262,15 +267,6 @@ def _repeat_accounts(q: _Query) -> Counter[tuple[str, str]]:
     )
     # NULLs are excluded by the WHERE; the test narrows the types.
     return Counter({(a, c): n for a, c, n in q.rows(query) if a is not None and c is not None})
-
-
-def _day_counts(q: _Query) -> dict[date, tuple[int, int]]:
-    """(items, red items) per UTC day of received_at, for the days with items."""
-    day = q.utc_day()
-    query = (
-        select(day, func.count(), _count_if(Item.severity == RED)).where(*q.in_range).group_by(day)
-    )
-    return {start: (int(n), int(red)) for start, n, red in q.rows(query)}
 
 
 class _ReviewGroup(NamedTuple):
@@ -346,7 +342,7 @@ def _flagged_items(q: _Query) -> dict[int, tuple[set[str], str | None]]:
 # ---- the figures ----------------------------------------------------------------------------
 
 
-def _response_times(rows: Sequence[_SeverityRow], durations: list[float]) -> out.ResponseTimes:
+def _response_times(rows: Sequence[_ItemGroup], durations: list[float]) -> out.ResponseTimes:
     items = sum(r.items for r in rows)
     acknowledged = sum(r.acknowledged for r in rows)
     waiting = sum(r.waiting for r in rows)
@@ -369,9 +365,11 @@ def _severity_keys(observed: Iterable[str | None]) -> list[str | None]:
 
 
 def _escalation_response_time(
-    rows: Sequence[_SeverityRow], durations: dict[str | None, list[float]]
+    rows: Sequence[_ItemGroup], durations: dict[str | None, list[float]]
 ) -> out.EscalationResponseTime:
-    by_severity = {r.severity: r for r in rows}
+    by_severity: dict[str | None, list[_ItemGroup]] = defaultdict(list)
+    for group in rows:
+        by_severity[group.severity].append(group)
     return out.EscalationResponseTime(
         definition=DEFINITIONS["escalation_response_time"],
         unit="seconds",
@@ -381,8 +379,7 @@ def _escalation_response_time(
             out.SeverityResponseTimes(
                 severity=severity,
                 **_response_times(
-                    [by_severity[severity]] if severity in by_severity else [],
-                    durations.get(severity, []),
+                    by_severity.get(severity, []), durations.get(severity, [])
                 ).model_dump(),
             )
             for severity in _severity_keys(by_severity)
@@ -390,7 +387,7 @@ def _escalation_response_time(
     )
 
 
-def _resolution_completion(rows: Sequence[_SeverityRow]) -> out.ResolutionCompletion:
+def _resolution_completion(rows: Sequence[_ItemGroup]) -> out.ResolutionCompletion:
     needing = sum(r.needing for r in rows)
     resolved = sum(r.resolved for r in rows)
     dismissed = sum(r.dismissed for r in rows)
@@ -408,14 +405,16 @@ def _resolution_completion(rows: Sequence[_SeverityRow]) -> out.ResolutionComple
 
 
 def _repeat_issues(
-    by_both: Counter[tuple[str | None, str | None]], by_account: Counter[tuple[str, str]]
+    groups: Sequence[_ItemGroup], by_account: Counter[tuple[str, str]]
 ) -> out.RepeatIssues:
-    total = by_both.total()
+    by_both: Counter[tuple[str | None, str | None]] = Counter()
     by_category: Counter[str | None] = Counter()
     by_source: Counter[str | None] = Counter()
-    for (category, source), n in by_both.items():
-        by_category[category] += n
-        by_source[source] += n
+    for g in groups:
+        by_both[g.category, g.source] += g.items
+        by_category[g.category] += g.items
+        by_source[g.source] += g.items
+    total = by_both.total()
     return out.RepeatIssues(
         definition=DEFINITIONS["repeat_issues"],
         unit="items",
@@ -451,14 +450,14 @@ def _bucket_label(start: date, bucket: str) -> str:
 
 
 def _reputation_risk_trend(
-    days: dict[date, tuple[int, int]], bucket: str, rf: datetime | None, rt: datetime | None
+    groups: Sequence[_ItemGroup], bucket: str, rf: datetime | None, rt: datetime | None
 ) -> out.ReputationRiskTrend:
     step = BUCKETS[bucket]
     totals: Counter[date] = Counter()
     reds: Counter[date] = Counter()
-    for day, (n, red) in days.items():
-        totals[_bucket_start(day, bucket)] += n
-        reds[_bucket_start(day, bucket)] += red
+    for g in groups:
+        totals[_bucket_start(g.day, bucket)] += g.items
+        reds[_bucket_start(g.day, bucket)] += g.items if g.severity == RED else 0
     starts = set(totals)
     zero_filled = False
     if rf is not None and rt is not None and rf < rt:
@@ -573,7 +572,7 @@ def compute_metrics(
         raise UnprocessableError("received_from must be before received_to")
     now = as_utc(now) if now is not None else datetime.now(UTC)
     q = _Query(session, rf, rt, now)
-    severity_rows = _severity_rows(q)
+    groups = _item_groups(q)
     sections = {
         "range": out.MetricsRange(
             field="received_at",
@@ -581,15 +580,15 @@ def compute_metrics(
             received_to=_iso(rt),
             bounds="[received_from, received_to); null: open",
         ),
-        "escalation_response_time": _escalation_response_time(severity_rows, _durations(q)),
-        "resolution_completion": _resolution_completion(severity_rows),
-        "repeat_issues": _repeat_issues(_category_source_counts(q), _repeat_accounts(q)),
-        "reputation_risk_trend": _reputation_risk_trend(_day_counts(q), bucket, rf, rt),
+        "escalation_response_time": _escalation_response_time(groups, _durations(q)),
+        "resolution_completion": _resolution_completion(groups),
+        "repeat_issues": _repeat_issues(groups, _repeat_accounts(q)),
+        "reputation_risk_trend": _reputation_risk_trend(groups, bucket, rf, rt),
         "model_agreement": _model_agreement(_review_groups(q)),
         "rule_precision": _rule_precision(_flagged_items(q)),
     }
     return {
         "generated_at": now.isoformat(),
-        "items": sum(r.items for r in severity_rows),
+        "items": sum(g.items for g in groups),
         **{name: section.model_dump() for name, section in sections.items()},
     }
