@@ -1,4 +1,4 @@
-"""The managers' figures (`service.metrics.compute_metrics`, behind GET /v1/metrics) on a large
+"""The managers' figures (`service.metrics.service.compute_metrics`, GET /v1/metrics) on a large
 database: seconds per call and peak Python memory, SQLite and PostgreSQL.
 
     python -m benchmarks.metrics_speed [--items 100000] [--repeats 5] [--postgres URL|skip]
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import DEFAULT_POSTGRES_URL, machine_description, print_machine
 from service.db import migrate
-from service.metrics import compute_metrics
+from service.metrics.service import compute_metrics
 from service.tables import Event, Item, Prediction, Review
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

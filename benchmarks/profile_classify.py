@@ -128,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     from core.settings import Settings, get_settings
     from model.artifact import load_triager, read_artifact
     from model.records import FeedbackItem
-    from service import flows
+    from service.access.keys import authenticate
     from service.app import create_app
-    from service.auth import authenticate
     from service.db import migrate, transaction
-    from service.schemas import ItemIn
+    from service.items import flows
+    from service.items.schemas import ItemIn
     from training.pyfunc import classify_frame
 
     print(f"Command: {exact_command('benchmarks.profile_classify')}")

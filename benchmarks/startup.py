@@ -82,7 +82,9 @@ MILESTONES = (
     ("lifespan starts", "Waiting for application startup."),
     ("lifespan done", "Application startup complete."),
 )
-SERVE_PATH = "import triage.cli, uvicorn, service.app, service.auth, service.db, alembic.command"
+SERVE_PATH = (
+    "import triage.cli, uvicorn, service.app, service.access.keys, service.db, alembic.command"
+)
 
 
 # ---- 1. process start to ready ------------------------------------------------------------------
@@ -183,7 +185,7 @@ step("import uvicorn", lambda: __import__("uvicorn"))
 step("import service.app (FastAPI app, model, rules, tables)", lambda: __import__("service.app"))
 from service.app import create_app
 from service.db import migrate
-from service.model_holder import _champion_artifact
+from service.serving.holder import _champion_artifact
 from model.artifact import load_triager
 from model.rules import RedFlagRules, load_rules
 from core.settings import Settings

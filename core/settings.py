@@ -129,7 +129,8 @@ class Settings(BaseSettings):
         "rollback) and reloads its model if so; 0: never (POST /v1/model/reload still works).",
     )
     routing_policy: Path | None = Field(
-        default=None, description="Routing policy JSON (default: service/routing_policy.json)."
+        default=None,
+        description="Routing policy JSON (default: service/routing/routing_policy.json).",
     )
     batch_limit: int = Field(default=1000, gt=0, le=100_000, description="Most items per batch.")
     page_limit: int = Field(default=200, gt=0, description="Most items per page of a listing.")

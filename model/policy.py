@@ -33,7 +33,7 @@ DEFAULT_TARGET_PRECISION = 0.95
 class Reason(StrEnum):
     """What a decision's reasons start with; the whole code (with `:<family>` or `:<head>`)
     comes before any detail in brackets, e.g. `low_confidence:severity (red is never
-    auto-applied)`. The console words every one of them (service/ui/reasons.py)."""
+    auto-applied)`. The console words every one of them (service/console/reasons.py)."""
 
     RED_FLAG = "red_flag"  # red_flag:<family> (rule ids)
     MODEL_UNAVAILABLE = "model_unavailable"

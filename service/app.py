@@ -27,19 +27,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import InvalidInputError, TriageError
 from core.settings import Settings, get_settings
-from service import flows
-from service.api import admin, classify, health, items, metrics, webhooks
-from service.auth import seed_bootstrap_key
-from service.batching import ClassifyBatcher
+from service import health
+from service.access import routes as access_routes
+from service.access.keys import seed_bootstrap_key
+from service.console import dashboard as ui_dashboard
+from service.console import routes as ui_routes
 from service.db import is_unavailable, make_engine, session_factory, transaction
 from service.deps import key_from_headers, principal_for
 from service.errors import ServiceError
-from service.model_holder import ModelHolder, freeze_loaded_objects
-from service.routing import load_policy
+from service.items import classify_routes, flows
+from service.items import routes as item_routes
+from service.items.batching import ClassifyBatcher
+from service.metrics import routes as metrics_routes
+from service.notifications import routes as notification_routes
+from service.notifications.webhooks import Notifier
+from service.routing import routes as routing_routes
+from service.routing.policy import load_policy
 from service.runtime import Runtime
-from service.ui import dashboard as ui_dashboard
-from service.ui import routes as ui_routes
-from service.webhooks import Notifier
+from service.serving import flows as serving_flows
+from service.serving import routes as serving_routes
+from service.serving.holder import ModelHolder, freeze_loaded_objects
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +98,7 @@ async def _model_poll_loop(runtime: Runtime) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
-            state = await run_in_threadpool(flows.poll_model, runtime)
+            state = await run_in_threadpool(serving_flows.poll_model, runtime)
             if state is not None:
                 log.info("model reloaded: %s", state.trigger)
         except Exception:  # a store that is down now may answer next round
@@ -235,8 +242,17 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     add_exception_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (classify, items, metrics, admin, webhooks, health):
-        app.include_router(module.router)
+    for router in (
+        classify_routes.router,
+        item_routes.router,
+        metrics_routes.router,
+        serving_routes.router,
+        access_routes.router,
+        routing_routes.router,
+        notification_routes.router,
+        health.router,
+    ):
+        app.include_router(router)
     app.state.ui_secret = (
         settings.ui_secret.get_secret_value().encode()
         if settings.ui_secret is not None
@@ -250,7 +266,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     return app
 
 
-UI_STATIC = Path(__file__).resolve().parent / "ui" / "static"
+UI_STATIC = Path(__file__).resolve().parent / "console" / "static"
 
 # The console serves only its own files; review text is untrusted, so no inline script runs.
 UI_CSP = (

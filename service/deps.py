@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from service.auth import Principal, authenticate, authorize, hash_key
+from service.access.keys import Principal, authenticate, authorize, hash_key
 from service.db import transaction
 from service.runtime import KEY_CACHE_SECONDS, Runtime
 

@@ -8,12 +8,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
-from service.audit import AutoApplyGate
-from service.auth import Principal
-from service.batching import ClassifyBatcher
-from service.model_holder import ModelHolder
-from service.routing import RoutingPolicy
-from service.webhooks import Notifier
+from service.access.keys import Principal
+from service.items.batching import ClassifyBatcher
+from service.notifications.webhooks import Notifier
+from service.routing.policy import RoutingPolicy
+from service.serving.audit import AutoApplyGate
+from service.serving.holder import ModelHolder
 
 KEY_CACHE_SECONDS = 5.0
 
@@ -33,7 +33,7 @@ class Runtime:
     # Gathers concurrent single-item classify requests into one transaction; set by
     # `service.app.build_runtime`, which wires it to `flows.classify_submitted`.
     batcher: ClassifyBatcher = field(init=False)
-    # Draws audit samples and holds back switched-off classes (service/audit.py).
+    # Draws audit samples and holds back switched-off classes (service/serving/audit.py).
     gate: AutoApplyGate = field(init=False)
 
     def __post_init__(self) -> None:

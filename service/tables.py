@@ -4,7 +4,7 @@ an item's current state lives on `items`; how it got there lives in the other ta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -21,10 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-
-def as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; a naive value is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from service.clock import as_utc
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -86,7 +83,7 @@ class Item(Base):
     # The red-flag families in force: the rules' hits, with the reviewer's flags once reviewed
     # (only while red). Routing and the queue read this.
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # The reviewer's own flags: [{"family", "note", "set_by", "set_at"}] (service/review.py).
+    # The reviewer's own flags: [{"family", "note", "set_by", "set_at"}] (service/items/review.py).
     reviewer_flags: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default="[]"
     )
@@ -98,7 +95,7 @@ class Item(Base):
     confidence: Mapped[float] = mapped_column(default=0.0)
     reviewed: Mapped[bool] = mapped_column(default=False)
     # An audit sample: the policy would have auto-applied it; it waits for a human instead,
-    # and the verdict measures the live precision of auto-applied labels (service/audit.py).
+    # and the verdict measures the live precision of auto-applied labels (service/serving/audit.py).
     audit: Mapped[bool] = mapped_column(default=False, server_default=false())
     owner: Mapped[str] = mapped_column(String(32), index=True)
     response_rule: Mapped[str] = mapped_column(String(64))

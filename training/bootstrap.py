@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,7 +67,7 @@ class RowScores:
     severity_true: IntArray
     severity_probs: FloatArray
     red_caught: BoolArray  # the combined decision (model + rules) is red
-    origin: NDArray[Any]
+    origin: NDArray[np.str_]
 
     @classmethod
     def from_scored(cls, dataset: LabelledDataset, scored: Scored) -> RowScores:

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.errors import CalibrationSetError, DatasetError
 from training.datasets import LabelledDataset, load_labelled
 from training.tracking import EXPERIMENT
 
 if TYPE_CHECKING:
+    from mlflow.entities import Experiment
     from mlflow.tracking import MlflowClient
 
 # The project's own sets, listed first, in this order.
@@ -49,7 +50,7 @@ class CalibrationSet:
     record: CalibrationSetRecord
     dataset: LabelledDataset
 
-    def frame(self) -> list[dict[str, Any]]:
+    def frame(self) -> list[dict[str, str]]:
         """The rows as plain records, for logging the set as an MLflow dataset."""
         return [
             {
@@ -64,7 +65,7 @@ class CalibrationSet:
         ]
 
 
-def _experiment(client: MlflowClient) -> Any:
+def _experiment(client: MlflowClient) -> Experiment:
     experiment = client.get_experiment_by_name(EXPERIMENT)
     if experiment is None:
         raise CalibrationSetError(f"the tracking store has no experiment {EXPERIMENT!r}")

@@ -7,12 +7,13 @@ Loading checks every row and reports every bad one with its row number in a sing
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ParamSpec, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from core.errors import DatasetError, InvalidInputError
 from model.calibration import IntArray
@@ -74,7 +75,7 @@ class LabelledDataset:
             "severity": np.array([_SEVERITY_INDEX[r.severity.value] for r in self.rows]),
         }
 
-    def has_flag(self, family: FlagFamily) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    def has_flag(self, family: FlagFamily) -> NDArray[np.bool_]:
         return np.array([family in r.flags for r in self.rows], dtype=bool)
 
     @property
@@ -83,12 +84,12 @@ class LabelledDataset:
         return list(dict.fromkeys(row.origin for row in self.rows))
 
 
-def parse_flags(value: Any) -> frozenset[FlagFamily]:
+def parse_flags(value: object) -> frozenset[FlagFamily]:
     """Flags as a list, or a string separated by ';', ',' or '|'; empty means none."""
     if value is None:
         return frozenset()
     if isinstance(value, str):
-        parts: Sequence[Any] = [p for p in value.replace(",", ";").replace("|", ";").split(";")]
+        parts: Sequence[object] = value.replace(",", ";").replace("|", ";").split(";")
     elif isinstance(value, list):
         parts = value
     else:
@@ -106,7 +107,10 @@ def parse_flags(value: Any) -> frozenset[FlagFamily]:
     return frozenset(flags)
 
 
-def _parse_label(value: Any, enum: type[Category] | type[Severity], field: str) -> Any:
+_Label = TypeVar("_Label", Category, Severity)
+
+
+def _parse_label(value: object, enum: type[_Label], field: str) -> _Label:
     if value is None or not str(value).strip():
         raise InvalidInputError(f"{field} is missing")
     try:
@@ -116,7 +120,7 @@ def _parse_label(value: Any, enum: type[Category] | type[Severity], field: str) 
         raise InvalidInputError(f"unknown {field} {value!r} (allowed: {allowed})") from None
 
 
-def _parse_bool(value: Any) -> bool:
+def _parse_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
     if value is None:
@@ -145,13 +149,19 @@ LABELLED_COLUMNS = (
 )
 
 
-def labelled_row(fields: dict[str, Any], number: int) -> LabelledItem:
+_Args = ParamSpec("_Args")
+_Parsed = TypeVar("_Parsed")
+
+
+def labelled_row(fields: Mapping[str, object], number: int) -> LabelledItem:
     """Validate one labelled row; the error names every problem of the row."""
     problems: list[str] = []
 
-    def attempt(parse: Any, *args: Any) -> Any:
+    def attempt(
+        parse: Callable[_Args, _Parsed], *args: _Args.args, **kwargs: _Args.kwargs
+    ) -> _Parsed | None:
         try:
-            return parse(*args)
+            return parse(*args, **kwargs)
         except InvalidInputError as exc:
             problems.append(str(exc))
             return None
@@ -170,6 +180,9 @@ def labelled_row(fields: dict[str, Any], number: int) -> LabelledItem:
         problems.append("is marked hard_negative but has flags")
     if problems:
         raise InvalidInputError("; ".join(problems))
+    # A parse that fails adds a problem, so with none every part is parsed.
+    assert item is not None and category is not None and severity is not None
+    assert flags is not None and hard_negative is not None
     row_id = str(fields.get("id") or "").strip() or str(number)
     origin = origin_group(str(fields.get("origin") or ""))
     return LabelledItem(row_id, item, category, severity, flags, bool(hard_negative), origin)

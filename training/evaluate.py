@@ -1,14 +1,16 @@
 """Evaluation of a triager on a labelled set: the model alone, the rules alone, and both.
 
-The result is a plain nested dict (easy to print, save as JSON and log to a tracker).
+The result is a plain nested dict (easy to print, save as JSON and log to a tracker), typed
+by `training.reports`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from model.calibration import (
@@ -16,13 +18,26 @@ from model.calibration import (
     IntArray,
     brier_score,
     expected_calibration_error,
-    precision_lower_bound,
     reliability_bins,
 )
 from model.engine import Triager, TriageResult
 from model.labels import HEAD_LABELS, Decision, FlagFamily, Severity
 from model.scoring import HeadProbabilities
 from training.datasets import LabelledDataset, LabelledItem
+from training.policy_fit import head_lower_bounds, head_shares
+from training.reports import (
+    HEAD_NAMES,
+    AutoApplied,
+    CalibratedHeadReport,
+    CombinedFigures,
+    EvaluationReport,
+    FamilyFigures,
+    Figures,
+    Head,
+    HeadReport,
+    ModelFigures,
+    RulesFigures,
+)
 
 _CATEGORY = {label: i for i, label in enumerate(HEAD_LABELS["category"])}
 _SEVERITY = {label: i for i, label in enumerate(HEAD_LABELS["severity"])}
@@ -30,9 +45,21 @@ _RED = _SEVERITY[Severity.RED.value]
 _GREEN = _SEVERITY[Severity.GREEN.value]
 
 
+@overload
+def head_report(
+    y_true: IntArray, y_pred: IntArray, labels: tuple[str, ...], probs: None = None
+) -> HeadReport: ...
+
+
+@overload
+def head_report(
+    y_true: IntArray, y_pred: IntArray, labels: tuple[str, ...], probs: FloatArray
+) -> CalibratedHeadReport: ...
+
+
 def head_report(
     y_true: IntArray, y_pred: IntArray, labels: tuple[str, ...], probs: FloatArray | None = None
-) -> dict[str, Any]:
+) -> HeadReport | CalibratedHeadReport:
     """Macro-F1, accuracy, per-class precision/recall/F1 and the confusion matrix (rows: truth).
 
     Macro-F1 averages the classes the set has rows of: a class a set lacks (real feedback holds
@@ -45,7 +72,7 @@ def head_report(
         y_true, y_pred, labels=indices, zero_division=0
     )
     present = [i for i in indices if support[i] > 0]
-    report: dict[str, Any] = {
+    report: HeadReport = {
         "macro_f1": float(
             f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)
         )
@@ -64,11 +91,24 @@ def head_report(
         },
         "confusion": confusion_matrix(y_true, y_pred, labels=indices).tolist(),
     }
-    if probs is not None:
-        report["ece"] = expected_calibration_error(probs, y_true)
-        report["brier"] = brier_score(probs, y_true)
-        report["reliability"] = reliability_bins(probs, y_true).to_dict()
-    return report
+    if probs is None:
+        return report
+    bins = reliability_bins(probs, y_true)
+    return {
+        "macro_f1": report["macro_f1"],
+        "macro_f1_classes": report["macro_f1_classes"],
+        "accuracy": report["accuracy"],
+        "per_class": report["per_class"],
+        "confusion": report["confusion"],
+        "ece": expected_calibration_error(probs, y_true),
+        "brier": brier_score(probs, y_true),
+        # `bins.to_dict()` spelled out: its declared type is dict[str, list[Any]].
+        "reliability": {
+            "confidence": bins.confidence,
+            "accuracy": bins.accuracy,
+            "count": bins.count,
+        },
+    }
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -92,7 +132,7 @@ def score(triager: Triager, dataset: LabelledDataset) -> Scored:
 
 def evaluate(
     triager: Triager, dataset: LabelledDataset, scored: Scored | None = None
-) -> dict[str, Any]:
+) -> EvaluationReport:
     """Every figure of the model alone, the rules alone and the combined decision; with rows
     of several origins (authored, each real source) the same figures per origin too.
 
@@ -100,17 +140,31 @@ def evaluate(
     scored = scored or score(triager, dataset)
     results, probs = scored.results, scored.probs
     rows = np.arange(len(dataset))
-    report = {"dataset": asdict(dataset.digest) | {"path": str(dataset.path)}} | _figures(
-        dataset.rows, results, probs, rows
-    )
+    digest = dataset.digest
+    figures = _figures(dataset.rows, results, probs, rows)
+    report: EvaluationReport = {
+        "dataset": {
+            "name": digest.name,
+            "rows": digest.rows,
+            "sha256": digest.sha256,
+            "path": str(dataset.path),
+        },
+        "model": figures["model"],
+        "rules": figures["rules"],
+        "combined": figures["combined"],
+    }
     origins = dataset.origins
     if len(origins) > 1:
         of_row = np.array([row.origin for row in dataset.rows])
-        report["origins"] = {
-            origin: {"rows": int((of_row == origin).sum())}
-            | _figures(dataset.rows, results, probs, np.flatnonzero(of_row == origin))
-            for origin in sorted(origins)
-        }
+        report["origins"] = {}
+        for origin in sorted(origins):
+            part = _figures(dataset.rows, results, probs, np.flatnonzero(of_row == origin))
+            report["origins"][origin] = {
+                "rows": int((of_row == origin).sum()),
+                "model": part["model"],
+                "rules": part["rules"],
+                "combined": part["combined"],
+            }
     return report
 
 
@@ -119,7 +173,7 @@ def _figures(
     all_results: list[TriageResult],
     all_probs: HeadProbabilities,
     picked: IntArray,
-) -> dict[str, Any]:
+) -> Figures:
     """The model, rules and combined figures of the rows at `picked`."""
     rows = [all_rows[i] for i in picked]
     results = [all_results[i] for i in picked]
@@ -133,15 +187,19 @@ def _figures(
     true_red = targets["severity"] == _RED
     true_green = targets["severity"] == _GREEN
 
-    model: dict[str, Any] = {}
-    for head in ("category", "severity"):
-        head_probs = probs.of(head)
-        model[head] = head_report(
-            targets[head], head_probs.argmax(axis=1), HEAD_LABELS[head], head_probs
+    heads = {
+        head: head_report(
+            targets[head], probs.of(head).argmax(axis=1), HEAD_LABELS[head], probs.of(head)
         )
+        for head in HEAD_NAMES
+    }
     model_red = probs.severity.argmax(axis=1) == _RED
-    model["red_recall"] = _ratio(int((model_red & true_red).sum()), int(true_red.sum()))
-    model["red_precision"] = _ratio(int((model_red & true_red).sum()), int(model_red.sum()))
+    model: ModelFigures = {
+        "category": heads["category"],
+        "severity": heads["severity"],
+        "red_recall": _ratio(int((model_red & true_red).sum()), int(true_red.sum())),
+        "red_precision": _ratio(int((model_red & true_red).sum()), int(model_red.sum())),
+    }
     return {
         "model": model,
         "rules": _rules_report(rows, results, true_red, true_green),
@@ -152,12 +210,12 @@ def _figures(
 def _rules_report(
     rows: list[LabelledItem],
     results: list[TriageResult],
-    true_red: np.ndarray[Any, Any],
-    true_green: np.ndarray[Any, Any],
-) -> dict[str, Any]:
+    true_red: NDArray[np.bool_],
+    true_green: NDArray[np.bool_],
+) -> RulesFigures:
     fired = np.array([bool(r.red_flags) for r in results], dtype=bool)
     hard_negative = np.array([row.hard_negative for row in rows], dtype=bool)
-    families: dict[str, Any] = {}
+    families: dict[str, FamilyFigures] = {}
     for family in FlagFamily:
         truth = np.array([family in row.flags for row in rows], dtype=bool)
         hit = np.array([any(h.family is family for h in r.red_flags) for r in results], dtype=bool)
@@ -182,9 +240,9 @@ def _rules_report(
 def _combined_report(
     results: list[TriageResult],
     targets: dict[str, IntArray],
-    true_red: np.ndarray[Any, Any],
-    true_green: np.ndarray[Any, Any],
-) -> dict[str, Any]:
+    true_red: NDArray[np.bool_],
+    true_green: NDArray[np.bool_],
+) -> CombinedFigures:
     final = np.array([_SEVERITY[r.severity.value] if r.severity else -1 for r in results])
     final_red = final == _RED
     decisions = {d.value: sum(r.decision is d for r in results) for d in Decision}
@@ -192,7 +250,7 @@ def _combined_report(
     predicted_category = np.array(
         [_CATEGORY[r.category.value] if r.category else -1 for r in results]
     )
-    right = {
+    right: dict[Head, int] = {
         "category": int((predicted_category[auto] == targets["category"][auto]).sum()),
         "severity": int((final[auto] == targets["severity"][auto]).sum()),
     }
@@ -205,15 +263,13 @@ def _combined_report(
         "green_flagged_red": _ratio(int((final_red & true_green).sum()), int(true_green.sum())),
         "decisions": decisions,
         "coverage": float(auto.mean()) if len(auto) else 0.0,
-        "auto_applied_precision": {head: _ratio(k, n_auto) for head, k in right.items()},
+        "auto_applied_precision": head_shares(right, n_auto),
         # One-sided 95 % Clopper-Pearson lower bound: what the precision is at least.
-        "auto_applied_precision_lower": {
-            head: precision_lower_bound(k, n_auto) if n_auto else None for head, k in right.items()
-        },
+        "auto_applied_precision_lower": head_lower_bounds(right, n_auto),
     }
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     if value is None:
         return "  n/a"
     if isinstance(value, float):
@@ -221,11 +277,11 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def format_evaluation(report: dict[str, Any], *, target_precision: float | None = None) -> str:
+def format_evaluation(report: EvaluationReport, *, target_precision: float | None = None) -> str:
     """A readable text rendering of `evaluate`'s result."""
     data = report["dataset"]
     lines = [f"Evaluation on {data['name']} ({data['rows']} rows, sha256 {data['sha256'][:12]})"]
-    for head in ("category", "severity"):
+    for head in HEAD_NAMES:
         head_data = report["model"][head]
         lines.append("")
         lines.append(
@@ -258,10 +314,10 @@ def format_evaluation(report: dict[str, Any], *, target_precision: float | None 
         f"on hard negatives {_fmt(rules['hard_negative_fire_rate'])}"
     )
     lines.append(f"  {'family':<18}{'recall':>10}{'precision':>10}{'support':>9}{'fired':>7}")
-    for family, values in rules["families"].items():
+    for family, counts in rules["families"].items():
         lines.append(
-            f"  {family:<18}{_fmt(values['recall']):>10}{_fmt(values['precision']):>10}"
-            f"{values['support']:>9}{values['fired']:>7}"
+            f"  {family:<18}{_fmt(counts['recall']):>10}{_fmt(counts['precision']):>10}"
+            f"{counts['support']:>9}{counts['fired']:>7}"
         )
 
     combined = report["combined"]
@@ -305,10 +361,9 @@ def format_evaluation(report: dict[str, Any], *, target_precision: float | None 
     return "\n".join(lines)
 
 
-def _auto(figures: dict[str, Any]) -> str:
+def _auto(figures: AutoApplied) -> str:
     """Auto-applied precision per head with its one-sided 95 % lower bound."""
     precision, lower = figures["auto_applied_precision"], figures["auto_applied_precision_lower"]
     return ", ".join(
-        f"{head} {_fmt(precision[head])} (>= {_fmt(lower[head])})"
-        for head in ("category", "severity")
+        f"{head} {_fmt(precision[head])} (>= {_fmt(lower[head])})" for head in HEAD_NAMES
     )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from core.errors import RegistryError
 from core.settings import Settings
@@ -26,6 +26,7 @@ from training.registry import (
     get_version,
     run_id_of,
 )
+from training.reports import EvaluationReport
 from training.tracking import EXPERIMENT, LoggedModel, experiment_id, log_training_run
 from training.train import TrainedModel, check_disjoint, save_trained, train_model
 
@@ -37,12 +38,25 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class TrainingOutcome:
     trained: TrainedModel
-    evaluations: dict[str, dict[str, Any]]
+    evaluations: dict[str, EvaluationReport]
     logged: LoggedModel
     fit_set: str
 
 
-def _training_rows(dataset: LabelledDataset) -> list[dict[str, Any]]:
+class TrainingRow(TypedDict):
+    """A training row as logged with the run (an MLflow dataset)."""
+
+    id: str
+    text: str
+    category: str
+    severity: str
+    flags: str
+    source: str | None
+    rating: int | None
+    origin: str
+
+
+def _training_rows(dataset: LabelledDataset) -> list[TrainingRow]:
     return [
         {
             "id": row.id,
@@ -111,7 +125,7 @@ def train_and_track(
         red_target_recall=settings.red_target_recall,
     )
     save_trained(trained, out)
-    evaluations: dict[str, dict[str, Any]] = {}
+    evaluations: dict[str, EvaluationReport] = {}
     for cal in sets:
         if cal is fit_set:
             evaluations[cal.record.name] = trained.evaluation
@@ -128,7 +142,7 @@ def train_and_track(
     logged = log_training_run(
         client=client,
         model_path=out,
-        manifest=trained.manifest.to_dict(),
+        manifest=trained.manifest,
         params=params,
         training_data=_training_rows(train_set),
         training_digest={
@@ -173,10 +187,20 @@ class RunColumn:
     family: str
 
 
-def version_rows(client: MlflowClient) -> list[dict[str, Any]]:
+class VersionRow(TypedDict):
+    version: str
+    aliases: list[str]
+    created: int  # milliseconds since the epoch
+    family: str
+    model_version: str
+    run_id: str | None
+    metrics: dict[str, float]  # the run's, by name
+
+
+def version_rows(client: MlflowClient) -> list[VersionRow]:
     """Every registered version with its aliases and key figures on the default set."""
     aliases = aliases_by_version(client)
-    rows = []
+    rows: list[VersionRow] = []
     for version in all_versions(client):
         metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
         rows.append(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and in CI
 
 import matplotlib.pyplot as plt
+
+from training.reports import ReliabilityFigures
 
 
 def confusion_png(
@@ -39,7 +40,7 @@ def confusion_png(
     return path
 
 
-def reliability_png(path: Path, bins: dict[str, Any], title: str, ece: float) -> Path:
+def reliability_png(path: Path, bins: ReliabilityFigures, title: str, ece: float) -> Path:
     """Accuracy against confidence per bin, with the diagonal of perfect calibration."""
     figure, axes = plt.subplots(figsize=(5.0, 5.0))
     try:

@@ -8,14 +8,19 @@ fifth left out, five times: the pooled figures are what to expect on new items.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from model.calibration import FloatArray, IntArray, precision_lower_bound, red_threshold_for_recall
+from model.calibration import (
+    FloatArray,
+    IntArray,
+    precision_lower_bound,
+    red_threshold_for_recall,
+)
 from model.labels import HEAD_LABELS, Severity
 from model.policy import Thresholds, derive_thresholds
+from training.reports import Head, HeadShares, OutOfFold
 
 DEFAULT_RED_RECALL = 0.98
 _RED = HEAD_LABELS["severity"].index(Severity.RED.value)
@@ -66,7 +71,7 @@ class PolicyFit:
             red_target_recall=self.red_target_recall,
         )
 
-    def out_of_fold(self, category_probs: FloatArray, severity_probs: FloatArray) -> dict[str, Any]:
+    def out_of_fold(self, category_probs: FloatArray, severity_probs: FloatArray) -> OutOfFold:
         """Red recall, green items made red, coverage and auto-applied precision (with its
         Clopper-Pearson lower bound), each row decided by a policy fitted without it.
 
@@ -89,7 +94,7 @@ class PolicyFit:
         true_red = self.severity_true == _RED
         true_green = self.severity_true == _GREEN
         n_auto = int(auto.sum())
-        right = {
+        right: dict[Head, int] = {
             "category": int((category_probs.argmax(axis=1) == self.category_true)[auto].sum()),
             "severity": int((severity_probs.argmax(axis=1) == self.severity_true)[auto].sum()),
         }
@@ -98,15 +103,32 @@ class PolicyFit:
             "red_recall": _ratio(int((final_red & true_red).sum()), int(true_red.sum())),
             "green_flagged_red": _ratio(int((final_red & true_green).sum()), int(true_green.sum())),
             "coverage": float(auto.mean()) if n else 0.0,
-            "auto_applied_precision": {head: _ratio(k, n_auto) for head, k in right.items()},
-            "auto_applied_precision_lower": {
-                head: precision_lower_bound(k, n_auto) if n_auto else None
-                for head, k in right.items()
-            },
+            "auto_applied_precision": head_shares(right, n_auto),
+            "auto_applied_precision_lower": head_lower_bounds(right, n_auto),
         }
 
 
-def _passes(thresholds: Thresholds, category_probs: FloatArray, severity_probs: FloatArray) -> Any:
+def head_shares(right: dict[Head, int], n_auto: int) -> HeadShares:
+    """Per head, the share of `n_auto` auto-applied labels that are right."""
+    return {
+        "category": _ratio(right["category"], n_auto),
+        "severity": _ratio(right["severity"], n_auto),
+    }
+
+
+def head_lower_bounds(right: dict[Head, int], n_auto: int) -> HeadShares:
+    """Per head, the one-sided 95 % lower bound of that share; None with nothing applied."""
+    if not n_auto:
+        return {"category": None, "severity": None}
+    return {
+        "category": precision_lower_bound(right["category"], n_auto),
+        "severity": precision_lower_bound(right["severity"], n_auto),
+    }
+
+
+def _passes(
+    thresholds: Thresholds, category_probs: FloatArray, severity_probs: FloatArray
+) -> NDArray[np.bool_]:
     labels = {"category": HEAD_LABELS["category"], "severity": HEAD_LABELS["severity"]}
     ok = np.ones(len(category_probs), dtype=bool)
     for head, probs, head_thresholds in (

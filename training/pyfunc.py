@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from mlflow.pyfunc.model import PythonModel
+
+# PythonModelContext at run time too: MLflow reads `predict`'s type hints (get_type_hints).
+from mlflow.pyfunc.model import PythonModel, PythonModelContext
 
 from core.errors import InvalidInputError
 from model.artifact import load_triager
@@ -25,7 +27,7 @@ OUTPUT_COLUMNS = ("id", *RESULT_KEYS, "error")
 ARTIFACT_KEY = "triage_model"
 
 
-def _present(value: Any) -> Any:
+def _present(value: object) -> object:
     """pandas marks missing cells as NaN or None: both mean "not given"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -40,13 +42,13 @@ def classify_frame(
         raise InvalidInputError(
             f"the input needs a 'text' column; it has {sorted(map(str, frame.columns))}"
         )
-    records: list[dict[str, Any]] = []
+    records: list[dict[str, object]] = []
     items: list[FeedbackItem] = []
     positions: list[int] = []
     for number, row in enumerate(frame.to_dict(orient="records"), start=1):
         fields = {column: _present(row.get(column)) for column in INPUT_COLUMNS}
         row_id = fields["id"] if fields["id"] not in (None, "") else number
-        record: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS) | {"id": row_id}
+        record: dict[str, object] = dict.fromkeys(OUTPUT_COLUMNS) | {"id": row_id}
         try:
             items.append(item_from_row(fields, max_chars=max_chars))
             positions.append(len(records))
@@ -67,11 +69,14 @@ class TriagePyfunc(PythonModel):
     def __init__(self) -> None:
         self._triager: Triager | None = None
 
-    def load_context(self, context: Any) -> None:
+    def load_context(self, context: PythonModelContext) -> None:
         self._triager = load_triager(Path(context.artifacts[ARTIFACT_KEY]))
 
     def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+        self,
+        context: PythonModelContext,
+        model_input: pd.DataFrame,
+        params: dict[str, Any] | None = None,  # Any: as `PythonModel.predict` declares it
     ) -> pd.DataFrame:
         if self._triager is None:
             self.load_context(context)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.errors import PromotionRefusedError, RegistryError
 from model.artifact import load_triager
@@ -24,6 +24,7 @@ from training.calibration_sets import CalibrationSet
 from training.evaluate import evaluate, score
 from training.gates import GateReport, check_gates
 from training.model_store import CHALLENGER, CHAMPION, REGISTERED_MODEL, download_version
+from training.reports import EvaluationReport
 from training.tracking import flatten_metrics
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ def champion_chain(entries: Sequence[HistoryEntry]) -> list[str]:
 class SetEvaluation:
     """A version measured on one calibration set: the report and what it said per row."""
 
-    report: dict[str, Any]
+    report: EvaluationReport
     rows: RowScores
 
 
@@ -214,7 +215,7 @@ def evaluate_on_sets(triager: Triager, sets: Sequence[CalibrationSet]) -> dict[s
 
 
 def backfill_run_metrics(
-    client: MlflowClient, version: ModelVersion, reports: Mapping[str, Any]
+    client: MlflowClient, version: ModelVersion, reports: Mapping[str, EvaluationReport]
 ) -> list[str]:
     """Log figures on sets registered after a version's run, so comparisons have no gaps."""
     from mlflow.entities import Metric

@@ -24,16 +24,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.errors import RegistryError
 from core.settings import PROJECT_ROOT, Settings, get_settings
-from model.labels import HEAD_LABELS, HEADS
+from model.labels import HEAD_LABELS
+from model.manifest import ModelManifest
 from model.rules import RULES_VERSION
 from training.model_store import REGISTERED_MODEL
+from training.reports import HEAD_NAMES, EvaluationReport
 
 if TYPE_CHECKING:
+    from mlflow.models import ModelSignature
     from mlflow.tracking import MlflowClient
+
+    from training.calibration_sets import CalibrationSet  # which imports this module
 
 EXPERIMENT = "review-triage"
 MODEL_NAME_IN_RUN = "model"
@@ -66,7 +71,7 @@ def tracking_store(settings: Settings | None = None) -> TrackingStore:
     return TrackingStore(f"sqlite:///{folder / 'mlflow.db'}", folder / "artifacts")
 
 
-def connect(settings: Settings | None = None) -> Any:
+def connect(settings: Settings | None = None) -> MlflowClient:
     """Point MLflow at the store (creating the default one) and return an `MlflowClient`."""
     import mlflow
     from mlflow.tracking import MlflowClient
@@ -119,11 +124,11 @@ def experiment_id(client: MlflowClient) -> str:
     return str(experiment.experiment_id)
 
 
-def flatten_metrics(report: Mapping[str, Any], prefix: str) -> dict[str, float]:
+def flatten_metrics(report: Mapping[str, object], prefix: str) -> dict[str, float]:
     """Every numeric leaf of an evaluation report as `prefix/a/b/c`; lists and text are skipped."""
     metrics: dict[str, float] = {}
 
-    def walk(node: Mapping[str, Any], path: str) -> None:
+    def walk(node: Mapping[str, object], path: str) -> None:
         for key, value in node.items():
             name = f"{path}/{key}"
             if isinstance(value, Mapping):
@@ -137,10 +142,10 @@ def flatten_metrics(report: Mapping[str, Any], prefix: str) -> dict[str, float]:
     return metrics
 
 
-def classification_report_text(report: Mapping[str, Any]) -> str:
+def classification_report_text(report: EvaluationReport) -> str:
     """The per-class table of both heads, as plain text."""
     lines: list[str] = []
-    for head in HEADS:
+    for head in HEAD_NAMES:
         data = report["model"][head]
         lines.append(
             f"{head}: macro-F1 {data['macro_f1']:.3f}  accuracy {data['accuracy']:.3f}  "
@@ -156,10 +161,10 @@ def classification_report_text(report: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _figures(report: Mapping[str, Any], folder: Path, set_name: str) -> Iterator[Path]:
+def _figures(report: EvaluationReport, folder: Path, set_name: str) -> Iterator[Path]:
     from training.plots import confusion_png, reliability_png
 
-    for head in HEADS:
+    for head in HEAD_NAMES:
         data = report["model"][head]
         yield confusion_png(
             folder / f"confusion_{head}.png",
@@ -183,7 +188,7 @@ def _pip_requirements() -> list[str]:
     return [*(f"{name}=={version(name)}" for name in packages), "spacy-lookups-data"]
 
 
-def _signature() -> Any:
+def _signature() -> ModelSignature:
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
@@ -201,7 +206,7 @@ def _signature() -> Any:
 
 
 def _log_dataset(
-    rows: Sequence[Mapping[str, Any]], *, source: str, name: str, digest: str, context: str
+    rows: Sequence[Mapping[str, object]], *, source: str, name: str, digest: str, context: str
 ) -> None:
     """Log rows as an MLflow dataset whose digest is the file's SHA-256 (first 16 hex digits),
     so runs measured on the identical file show the identical digest."""
@@ -227,32 +232,32 @@ def log_training_run(
     *,
     client: MlflowClient,
     model_path: Path,
-    manifest: Mapping[str, Any],
-    params: Mapping[str, Any],
-    training_data: Any,
-    training_digest: Mapping[str, Any],
-    evaluations: Mapping[str, Mapping[str, Any]],
-    calibration_sets: Sequence[Any],
+    manifest: ModelManifest,
+    params: Mapping[str, object],
+    training_data: Sequence[Mapping[str, object]],
+    training_digest: Mapping[str, str],
+    evaluations: Mapping[str, EvaluationReport],
+    calibration_sets: Sequence[CalibrationSet],
     run_name: str | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> LoggedModel:
     """Log one training run (params, datasets, metrics, figures) and register its model.
 
     `evaluations` maps calibration-set name to the `evaluate` report on that set;
-    `calibration_sets` are the matching `CalibrationSet` records (name, digest, data).
+    `calibration_sets` are the matching registered sets (name, digest, data).
     """
     import mlflow
 
     from training.pyfunc import ARTIFACT_KEY
 
     mlflow.set_experiment(EXPERIMENT)
-    family = str(manifest["config"]["family"])
+    family = str(manifest.config["family"])
     run_name = run_name or training_run_name(family, str(training_digest["sha256"]))
     with mlflow.start_run(run_name=run_name, tags=dict(tags or {})) as run:
         mlflow.log_params({k: str(v) for k, v in params.items()})
         mlflow.set_tags(
             {
-                "model_version": manifest["model_version"],
+                "model_version": manifest.model_version,
                 "rules_version": RULES_VERSION,
                 "family": family,
             }
@@ -276,9 +281,11 @@ def log_training_run(
             mlflow.log_metrics(flatten_metrics(report, set_name))
         with tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
-            (folder / "thresholds.json").write_text(json.dumps(manifest["thresholds"], indent=2))
+            (folder / "thresholds.json").write_text(json.dumps(manifest.thresholds, indent=2))
             (folder / "rules_version.txt").write_text(RULES_VERSION + "\n")
-            (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            (folder / "manifest.json").write_text(
+                json.dumps(manifest.to_dict(), indent=2, default=str)
+            )
             mlflow.log_artifacts(str(folder))
             for set_name, report in evaluations.items():
                 set_folder = folder / "evaluation" / set_name
@@ -303,7 +310,7 @@ def log_training_run(
             )
         version = str(info.registered_model_version)
         client.set_model_version_tag(
-            REGISTERED_MODEL, version, "model_version", manifest["model_version"]
+            REGISTERED_MODEL, version, "model_version", manifest.model_version
         )
         client.set_model_version_tag(REGISTERED_MODEL, version, "family", family)
-        return LoggedModel(run.info.run_id, version, str(manifest["model_version"]))
+        return LoggedModel(run.info.run_id, version, manifest.model_version)

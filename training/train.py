@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from model.rules import RULES_VERSION, RedFlagRules
 from training.datasets import LabelledDataset
 from training.evaluate import evaluate
 from training.policy_fit import DEFAULT_RED_RECALL, PolicyFit
+from training.reports import HEAD_NAMES, EvaluationReport, EvaluationSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class TrainedModel:
     triager: Triager
     classifier: TwoHeadClassifier
     manifest: ModelManifest
-    evaluation: dict[str, Any]
+    evaluation: EvaluationReport
 
 
 def normalized_text(text: str) -> str:
@@ -124,7 +124,7 @@ def train_model(
     )
     triager = Triager(scorer=classifier, thresholds=thresholds, manifest=manifest, rules=rules)
     evaluation = evaluate(triager, calibration)
-    for head in HEADS:
+    for head in HEAD_NAMES:
         # Calibration was fitted on this set: also report ECE with it fitted on other folds.
         evaluation["model"][head]["ece_cross_fitted"] = expected_calibration_error(
             honest[head], cal_targets[head]
@@ -139,7 +139,7 @@ def save_trained(model: TrainedModel, path: Path) -> None:
     save_model(path, classifier=model.classifier, manifest=model.manifest)
 
 
-def _summary(evaluation: dict[str, Any]) -> dict[str, Any]:
+def _summary(evaluation: EvaluationReport) -> EvaluationSummary:
     """The headline figures kept in the manifest."""
     model, rules, combined = evaluation["model"], evaluation["rules"], evaluation["combined"]
     return {

@@ -41,8 +41,8 @@ class RedFlagHit:
 @dataclass(frozen=True, slots=True)
 class Examples:
     """What one rule must match (`match`) and near-misses it must leave alone (`near_miss`:
-    lookalikes on which its family must not fire at all). `tests/test_rules_examples.py` runs
-    every one through the real engine."""
+    lookalikes on which its family must not fire at all).
+    `tests/model/rules/test_rules_examples.py` runs every one through the real engine."""
 
     match: tuple[str, ...]
     near_miss: tuple[str, ...]

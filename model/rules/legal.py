@@ -2,7 +2,8 @@
 
 `pattern_legal` holds the original phrases, `english_legal` the ones added for what real
 feedback says. The phrase language is `model.rules.language.compile_phrase`; a rule's examples
-and near-misses are in `EXAMPLES` below and run as tests (`tests/test_rules_examples.py`).
+and near-misses are in `EXAMPLES` below and run as tests
+(`tests/model/rules/test_rules_examples.py`).
 """
 
 from __future__ import annotations

@@ -40,12 +40,12 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from core.settings import Settings
+from service.access.keys import create_key
 from service.app import build_runtime, create_app
-from service.auth import create_key
 from service.db import migrate, transaction
 from service.enums import Role
-from service.model_holder import ModelHolder
 from service.runtime import Runtime
+from service.serving.holder import ModelHolder
 from service.tables import Base
 
 HERE = Path(__file__).resolve().parent

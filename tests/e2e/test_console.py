@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from service.ui.reasons import in_words
+from service.console.reasons import in_words
 
 LEGAL = "We will sue you over the lost pallet"
 SECURITY = "Someone hacked our admin account and changed payout details"

@@ -19,12 +19,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from core.settings import Settings
+from service.access.keys import create_key
 from service.app import build_runtime, create_app
-from service.auth import create_key
 from service.db import migrate, transaction
 from service.enums import Role
-from service.model_holder import ModelHolder
 from service.runtime import Runtime
+from service.serving.holder import ModelHolder
 from service.tables import Base
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

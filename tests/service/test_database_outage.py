@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
-from service.model_holder import ModelHolder
+from service.serving.holder import ModelHolder
 from service.tables import Item
 from tests.e2e.conftest import e2e_settings, start_server
 

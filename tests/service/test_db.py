@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from service.auth import create_key, list_keys
+from service.access.keys import create_key, list_keys
 from service.db import open_database
 from service.enums import Role
-from service.exports import CORRECTION_COLUMNS, export_corrections_csv
+from service.items.exports import CORRECTION_COLUMNS, export_corrections_csv
 from service.tables import ApiKey
 
 

@@ -146,7 +146,7 @@ def test_a_body_over_the_limit_is_413_and_one_without_a_key_401(make_api: Any) -
 
 
 def test_console_addresses_with_hostile_values_never_fail_the_page(make_api: Any) -> None:
-    from tests.service.test_ui import sign_in
+    from tests.service.console.test_ui import sign_in
 
     api = make_api(ui_cookie_secure=False)  # TestClient speaks plain http
     assert sign_in(api).status_code == 303
@@ -160,9 +160,10 @@ def test_console_addresses_with_hostile_values_never_fail_the_page(make_api: Any
 def test_a_batch_the_database_refuses_in_part_keeps_its_other_items(api: Any) -> None:
     """Validation keeps unstorable text out; should a value ever get past it, the database's
     refusal costs that item only. (Built without validation, as a bug upstream would.)"""
-    from service import flows
-    from service.schemas import ItemIn
-    from service.workflow import SYSTEM, Rejected
+    from service.actors import SYSTEM
+    from service.items import flows
+    from service.items.intake import Rejected
+    from service.items.schemas import ItemIn
 
     items = [
         ItemIn(text=GOOD, external_id="kept-1"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from service.model_holder import ModelHolder
+from service.serving.holder import ModelHolder
 from tests.e2e.conftest import LiveServer, e2e_settings, start_server
 
 LIMIT = 1_000_000

@@ -55,7 +55,7 @@ def triager(model: Path | None) -> Triager:
     with the compiled rules from the cache folder; which one is said on stderr."""
     from model.artifact import load_triager
     from model.rules import load_rules
-    from service.model_holder import load_served
+    from service.serving.holder import load_served
 
     settings = get_settings()
     rules = load_rules(settings.cache_dir)
@@ -77,7 +77,7 @@ def served_description(settings: Settings) -> str | None:
     """Which model the service and the commands would use now, in words; None when none.
     Reads no more than the alias and the file's manifest."""
     from model.artifact import read_artifact
-    from service.model_holder import served_champion
+    from service.serving.holder import served_champion
     from training.model_store import CHAMPION, REGISTERED_MODEL
 
     try:

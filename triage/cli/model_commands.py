@@ -122,7 +122,7 @@ def retrain(
     a cross-validated model confidently disagrees with are listed for a reviewer to check.
     Promotion stays a separate, gated step (`triage promote`).
     """
-    from service.exports import export_corrections_csv
+    from service.items.exports import export_corrections_csv
     from training.datasets import load_labelled, load_many
     from training.jobs import retrain as retrain_job
 

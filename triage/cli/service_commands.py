@@ -31,7 +31,7 @@ def serve(
 ) -> None:
     """Migrate the database, then start the escalation service (API docs at /docs)."""
     from service import server
-    from service.auth import list_keys, seed_bootstrap_key
+    from service.access.keys import list_keys, seed_bootstrap_key
     from service.db import open_database
 
     settings = get_settings()
@@ -60,7 +60,7 @@ def keys_create(
     name: Annotated[str | None, typer.Option(help="Who or what uses the key.")] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
-    from service.auth import create_key
+    from service.access.keys import create_key
     from service.db import open_database
     from service.enums import Role
 
@@ -78,7 +78,7 @@ def keys_create(
 
 def keys_list() -> None:
     """List API keys (never the keys themselves)."""
-    from service.auth import list_keys
+    from service.access.keys import list_keys
     from service.db import open_database
 
     with open_database(get_settings().database_url) as session:
@@ -89,7 +89,7 @@ def keys_list() -> None:
 
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")]) -> None:
     """Revoke an API key."""
-    from service.auth import revoke_key
+    from service.access.keys import revoke_key
     from service.db import open_database
 
     with open_database(get_settings().database_url) as session:
@@ -101,7 +101,7 @@ def escalate_overdue() -> None:
     """Escalate every overdue item one level (for cron; the service also does it itself)."""
     from service.app import build_runtime
     from service.db import migrate
-    from service.flows import escalate
+    from service.items.flows import escalate
 
     settings = get_settings()
     migrate(settings.database_url)
@@ -120,7 +120,7 @@ def export_corrections(
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
 ) -> None:
     """Write every human-confirmed or corrected label (latest per item) as a labelled CSV."""
-    from service.exports import export_corrections_csv
+    from service.items.exports import export_corrections_csv
 
     count = export_corrections_csv(get_settings().database_url, output)
     typer.echo(f"{count} reviewed item(s) written to {output}")

@@ -1,1 +1,0 @@
-"""HTTP routers, thin: parse, authorise, call one service function, shape the response."""

@@ -1,0 +1,36 @@
+"""GET /v1/metrics: the managers' figures."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from service.contract import KEYED, JsonRoute, ReceivedFrom, ReceivedTo
+from service.db import transaction
+from service.deps import Reader, RuntimeDep
+from service.metrics.schemas import MetricsOut
+from service.metrics.service import compute_metrics
+from service.serving.audit import audit_section
+
+router = APIRouter(prefix="/v1", tags=["metrics"], route_class=JsonRoute, responses=KEYED)
+
+
+@router.get("/metrics", response_model=MetricsOut)
+def metrics(
+    runtime: RuntimeDep,
+    _: Reader,
+    received_from: ReceivedFrom = None,
+    received_to: ReceivedTo = None,
+    bucket: Annotated[Literal["day", "week"], Query(description="Trend bucket.")] = "day",
+) -> dict[str, Any]:
+    """Response time, completion rate, repeat issues, risk trend, agreement, rule precision,
+    and the live precision of auto-applied labels from audit samples (`audit`)."""
+    with transaction(runtime.factory) as session:
+        figures = compute_metrics(
+            session=session, received_from=received_from, received_to=received_to, bucket=bucket
+        )
+        figures["audit"] = audit_section(
+            session, triager=runtime.holder.triager, settings=runtime.settings
+        )
+        return figures

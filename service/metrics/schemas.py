@@ -1,0 +1,163 @@
+"""The response of GET /v1/metrics, typed: every section `service/metrics/service.py` computes, so
+/openapi.json documents each figure and a figure the code forgets to fill fails loudly."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.serving.schemas import AuditSection
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricsRange(_Section):
+    field: str
+    received_from: str | None
+    received_to: str | None
+    bounds: str
+
+
+class ResponseTimes(_Section):
+    items: int
+    acknowledged: int
+    waiting: int
+    closed_unacknowledged: int
+    overdue_now: int
+    p50_seconds: float | None
+    p90_seconds: float | None
+
+
+class SeverityResponseTimes(ResponseTimes):
+    severity: str | None
+
+
+class EscalationResponseTime(_Section):
+    definition: str
+    unit: str
+    percentile_method: str
+    overall: ResponseTimes
+    by_severity: list[SeverityResponseTimes]
+
+
+class ResolutionCompletion(_Section):
+    definition: str
+    unit: str
+    needing_action: int
+    escalated: int
+    resolved: int
+    dismissed: int
+    open: int
+    denominator: int
+    rate: float | None
+
+
+class CategoryCount(_Section):
+    category: str | None
+    items: int
+    share: float | None
+
+
+class SourceCount(_Section):
+    source: str | None
+    items: int
+    share: float | None
+
+
+class CategorySourceCount(_Section):
+    category: str | None
+    source: str | None
+    items: int
+    share: float | None
+
+
+class RepeatAccount(_Section):
+    account_id: str
+    category: str
+    items: int
+
+
+class RepeatIssues(_Section):
+    definition: str
+    unit: str
+    items: int
+    by_category: list[CategoryCount]
+    by_source: list[SourceCount]
+    by_category_source: list[CategorySourceCount]
+    repeat_accounts: list[RepeatAccount]
+
+
+class RiskBucket(_Section):
+    label: str
+    start: str
+    end: str
+    items: int
+    red: int
+    red_share: float | None
+
+
+class ReputationRiskTrend(_Section):
+    definition: str
+    unit: str
+    bucket: str
+    timezone: str
+    zero_filled: bool
+    buckets: list[RiskBucket]
+
+
+class ClassAgreement(_Section):
+    proposed: str
+    reviews: int
+    agreed: int
+    rate: float | None
+
+
+class AgreementRow(_Section):
+    model_version: str | None
+    head: str
+    reviews: int
+    agreed: int
+    rate: float | None
+    by_proposed_class: list[ClassAgreement]
+
+
+class ModelAgreement(_Section):
+    definition: str
+    unit: str
+    heads: dict[str, str]
+    reviewed_items: int
+    rows: list[AgreementRow]
+
+
+class PrecisionRow(_Section):
+    items_flagged: int
+    reviewed: int
+    confirmed_red: int
+    precision: float | None
+
+
+class FamilyPrecision(PrecisionRow):
+    family: str
+
+
+class RulePrecision(_Section):
+    definition: str
+    unit: str
+    families: list[FamilyPrecision]
+    any_family: PrecisionRow
+
+
+class MetricsOut(_Section):
+    """The managers' figures for the items received in the range, and the audit section."""
+
+    generated_at: str
+    range: MetricsRange
+    items: int = Field(description="Items received in the range.")
+    escalation_response_time: EscalationResponseTime
+    resolution_completion: ResolutionCompletion
+    repeat_issues: RepeatIssues
+    reputation_risk_trend: ReputationRiskTrend
+    model_agreement: ModelAgreement
+    rule_precision: RulePrecision
+    audit: AuditSection

@@ -1,0 +1,2 @@
+"""The routing policy: who owns an item, which response rule applies, when it is due;
+GET /v1/policy."""

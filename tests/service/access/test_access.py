@@ -1,0 +1,120 @@
+"""Every route: 401 without a key, 403 for a role that may not use it, allowed otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from service.db import transaction
+from service.tables import ApiKey
+
+# (method, path) -> roles allowed; None means public (health checks).
+ROUTES: dict[tuple[str, str], set[str] | None] = {
+    ("POST", "/v1/classify"): {"helpdesk", "admin"},
+    ("POST", "/v1/classify/batch"): {"helpdesk", "admin"},
+    ("GET", "/v1/items"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/v1/items/{item_id}"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/v1/queue"): {"reviewer", "admin"},
+    ("POST", "/v1/items/{item_id}/review"): {"reviewer", "admin"},
+    ("POST", "/v1/items/{item_id}/acknowledge"): {"reviewer", "admin"},
+    ("POST", "/v1/items/{item_id}/resolve"): {"reviewer", "admin"},
+    ("POST", "/v1/items/{item_id}/dismiss"): {"reviewer", "admin"},
+    ("GET", "/v1/metrics"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/v1/model"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/model/reload"): {"admin"},
+    ("POST", "/v1/model/auto-apply"): {"admin"},
+    ("POST", "/v1/keys"): {"admin"},
+    ("GET", "/v1/keys"): {"admin"},
+    ("DELETE", "/v1/keys/{key_id}"): {"admin"},
+    ("GET", "/v1/policy"): {"admin"},
+    ("GET", "/v1/webhooks/deliveries"): {"admin"},
+    ("POST", "/v1/webhooks/deliveries/{outbox_id}/redeliver"): {"admin"},
+    ("GET", "/healthz"): None,
+    ("GET", "/readyz"): None,
+}
+
+BODIES: dict[str, Any] = {
+    "/v1/classify": {"text": "How do I add a second admin?"},
+    "/v1/classify/batch": {"items": [{"text": "How do I add a second admin?"}]},
+    "/v1/keys": {"role": "helpdesk", "name": "x"},
+    "/v1/model/auto-apply": {"head": "category", "label": "review", "enabled": True},
+}
+
+
+def _call(api: Any, method: str, path: str, headers: dict[str, str]) -> Any:
+    concrete = path.replace("{item_id}", "1").replace("{key_id}", "999")
+    concrete = concrete.replace("{outbox_id}", "999")
+    body = BODIES.get(path, {})
+    return api.client.request(
+        method, concrete, headers=headers, json=body if method == "POST" else None
+    )
+
+
+def test_the_table_covers_every_route(api: Any) -> None:
+    served = {
+        (method.upper(), path)
+        for path, operations in api.client.app.openapi()["paths"].items()
+        for method in operations
+    }
+    assert served == set(ROUTES)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_roles(api: Any, method: str, path: str) -> None:
+    allowed = ROUTES[(method, path)]
+    anonymous = _call(api, method, path, {})
+    if allowed is None:
+        assert anonymous.status_code == 200
+        return
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"] == "NotAuthenticatedError"
+    wrong = _call(api, method, path, {"Authorization": "Bearer rt_not-a-real-key"})
+    assert wrong.status_code == 401
+    for role in ("helpdesk", "reviewer", "admin"):
+        response = _call(api, method, path, api.headers(role))
+        if role in allowed:
+            assert response.status_code not in (401, 403), (role, response.text)
+        else:
+            assert response.status_code == 403, (role, response.text)
+            assert response.json()["error"] == "ForbiddenError"
+
+
+def test_keys_are_stored_hashed_shown_once_and_revocable(api: Any) -> None:
+    created = api.post("/v1/keys", json={"role": "reviewer", "name": "Dana"})
+    assert created.status_code == 201
+    key = created.json()["key"]
+    with transaction(api.runtime.factory) as session:
+        stored = [k.key_hash for k in session.query(ApiKey).all()]
+    assert key not in stored and all(len(h) == 64 for h in stored)
+    listed = api.get("/v1/keys").json()
+    assert all("key" not in k and "key_hash" not in k for k in listed)
+    headers = {"X-API-Key": key}
+    assert api.client.get("/v1/queue", headers=headers).status_code == 200
+    assert (
+        api.client.request(
+            "DELETE", f"/v1/keys/{created.json()['id']}", headers=api.headers("admin")
+        ).status_code
+        == 200
+    )
+    assert api.client.get("/v1/queue", headers=headers).status_code == 401
+    bad_role = api.post("/v1/keys", json={"role": "owner", "name": "x"})
+    assert bad_role.status_code == 422
+
+
+def test_bootstrap_admin_key_seeds_an_empty_database_only(make_api: Any) -> None:
+    from service.access.keys import seed_bootstrap_key
+
+    api = make_api()
+    with transaction(api.runtime.factory) as session:
+        assert seed_bootstrap_key(session=session, key="boot-123") is False  # keys exist
+        session.query(ApiKey).delete()
+        assert seed_bootstrap_key(session=session, key="boot-123") is True
+    response = api.client.get("/v1/keys", headers={"Authorization": "Bearer boot-123"})
+    assert response.status_code == 200 and response.json()[0]["role"] == "admin"
+
+
+def test_a_response_carrying_a_new_key_is_never_cached(api: Any) -> None:
+    created = api.post("/v1/keys", json={"role": "reviewer", "name": "Dana"})
+    assert created.status_code == 201 and created.json()["key"]
+    assert created.headers["cache-control"] == "no-store"
