@@ -191,7 +191,7 @@ def _call(engine: Engine, received_from: datetime, received_to: datetime) -> dic
             received_to=received_to,
             bucket="day",
             now=NOW,
-        )
+        ).model_dump()
 
 
 def measure(engine: Engine, repeats: int, dump: Path | None, backend: str) -> None:

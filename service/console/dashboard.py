@@ -48,7 +48,8 @@ def dashboard(request: Request) -> Response:
         error = "The end date must not be before the start date."
         start, end = end - timedelta(days=1), end
     with transaction(runtime.factory) as db:
-        metrics = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
+        figures = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
+        metrics = figures.model_dump(mode="json")
         metrics["audit"] = audit_section(
             db, triager=runtime.holder.triager, settings=runtime.settings
         ).model_dump(mode="json")

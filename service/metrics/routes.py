@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -16,21 +16,20 @@ from service.serving.audit import audit_section
 router = APIRouter(prefix="/v1", tags=["metrics"], route_class=JsonRoute, responses=KEYED)
 
 
-@router.get("/metrics", response_model=MetricsOut)
+@router.get("/metrics")
 def metrics(
     runtime: RuntimeDep,
     _: Reader,
     received_from: ReceivedFrom = None,
     received_to: ReceivedTo = None,
     bucket: Annotated[Literal["day", "week"], Query(description="Trend bucket.")] = "day",
-) -> dict[str, Any]:
+) -> MetricsOut:
     """Response time, completion rate, repeat issues, risk trend, agreement, rule precision,
     and the live precision of auto-applied labels from audit samples (`audit`)."""
     with transaction(runtime.factory) as session:
         figures = compute_metrics(
             session=session, received_from=received_from, received_to=received_to, bucket=bucket
         )
-        figures["audit"] = audit_section(
-            session, triager=runtime.holder.triager, settings=runtime.settings
-        )
-        return figures
+        audit = audit_section(session, triager=runtime.holder.triager, settings=runtime.settings)
+    # The sections are validated models already; MetricsOut only adds `audit` beside them.
+    return MetricsOut(**dict(figures), audit=audit)

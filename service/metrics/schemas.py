@@ -148,8 +148,8 @@ class RulePrecision(_Section):
     any_family: PrecisionRow
 
 
-class MetricsOut(_Section):
-    """The managers' figures for the items received in the range, and the audit section."""
+class ItemFigures(_Section):
+    """The managers' figures for the items received in the range (service/metrics/service.py)."""
 
     generated_at: str
     range: MetricsRange
@@ -160,4 +160,9 @@ class MetricsOut(_Section):
     reputation_risk_trend: ReputationRiskTrend
     model_agreement: ModelAgreement
     rule_precision: RulePrecision
+
+
+class MetricsOut(ItemFigures):
+    """The managers' figures, and the live precision of auto-applied labels (`audit`)."""
+
     audit: AuditSection

@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, TypeVar, TypeVarTuple
+from typing import NamedTuple, TypeVar, TypeVarTuple
 
 import numpy as np
 from sqlalchemy import (
@@ -560,9 +560,9 @@ def compute_metrics(
     received_to: datetime | None = None,
     bucket: str = "day",
     now: datetime | None = None,
-) -> dict[str, Any]:
-    """All the managers' figures for the items received in [received_from, received_to), as
-    the JSON-ready dict of `MetricsOut` without its `audit` section (the callers add it)."""
+) -> out.ItemFigures:
+    """All the managers' figures for the items received in [received_from, received_to):
+    `MetricsOut` without its `audit` section (the callers add it)."""
     if bucket not in BUCKETS:
         raise UnprocessableError(f"bucket must be one of {', '.join(BUCKETS)}, not {bucket!r}")
     # Read back in UTC (tables.UTCDateTime); bounds given in another zone are moved to UTC
@@ -574,22 +574,19 @@ def compute_metrics(
     now = as_utc(now) if now is not None else datetime.now(UTC)
     q = _Query(session, rf, rt, now)
     groups = _item_groups(q)
-    sections = {
-        "range": out.MetricsRange(
+    return out.ItemFigures(
+        generated_at=now.isoformat(),
+        range=out.MetricsRange(
             field="received_at",
             received_from=_iso(rf),
             received_to=_iso(rt),
             bounds="[received_from, received_to); null: open",
         ),
-        "escalation_response_time": _escalation_response_time(groups, _durations(q)),
-        "resolution_completion": _resolution_completion(groups),
-        "repeat_issues": _repeat_issues(groups, _repeat_accounts(q)),
-        "reputation_risk_trend": _reputation_risk_trend(groups, bucket, rf, rt),
-        "model_agreement": _model_agreement(_review_groups(q)),
-        "rule_precision": _rule_precision(_flagged_items(q)),
-    }
-    return {
-        "generated_at": now.isoformat(),
-        "items": sum(g.items for g in groups),
-        **{name: section.model_dump() for name, section in sections.items()},
-    }
+        items=sum(g.items for g in groups),
+        escalation_response_time=_escalation_response_time(groups, _durations(q)),
+        resolution_completion=_resolution_completion(groups),
+        repeat_issues=_repeat_issues(groups, _repeat_accounts(q)),
+        reputation_risk_trend=_reputation_risk_trend(groups, bucket, rf, rt),
+        model_agreement=_model_agreement(_review_groups(q)),
+        rule_precision=_rule_precision(_flagged_items(q)),
+    )

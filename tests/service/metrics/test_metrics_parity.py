@@ -510,4 +510,4 @@ def test_days_are_utc_days_whatever_the_session_time_zone(api: Any) -> None:
                 session=session, received_from=rf, received_to=rt, bucket=bucket, now=START
             )
             want = expected(seed, rf, rt, bucket)["reputation_risk_trend"]
-            assert body["reputation_risk_trend"] == want
+            assert body.reputation_risk_trend.model_dump() == want
