@@ -59,9 +59,10 @@ def _overlaps(
     old_ids: list[int],
     new_members: Mapping[int, Set[Hashable]],
     n_new: int,
-) -> tuple[F64, F64]:
-    """(new x old) shared member counts and Jaccard, the old sets cut to the re-fit's items
-    (an old member absent from the re-fit says nothing about where it went)."""
+) -> tuple[F64, F64, F64]:
+    """(new x old) shared member counts and Jaccard, and the new clusters' sizes; the old
+    sets cut to the re-fit's items (an old member absent from the re-fit says nothing about
+    where it went)."""
     column = {theme: j for j, theme in enumerate(old_ids)}
     where: dict[Hashable, int] = {}
     for theme, items in old_members.items():
@@ -78,7 +79,7 @@ def _overlaps(
     old_present = np.array([old_sizes.get(j, 0) for j in range(len(old_ids))], dtype=np.float64)
     union = new_sizes[:, None] + old_present[None, :] - shared
     jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-    return shared, jaccard
+    return shared, jaccard, new_sizes
 
 
 def match_refit(
@@ -97,12 +98,13 @@ def match_refit(
     `old_members`: theme id -> item ids; `new_members`: cluster -> item ids (`ThemeFit.members`).
     A pair matches on members with Jaccard >= `min_jaccard`, else on centroids with cosine >=
     `min_cosine`. An old theme "flows" into a new cluster holding >= `flow_share` of its
-    members present in the re-fit; two flows from one old theme make a split, two flows into
-    one cluster a merge. Fresh ids start at `next_id` (default: one above every old id).
+    members present in the re-fit, or making up more than half of it; two flows from one old
+    theme make a split, two flows into one cluster a merge. Fresh ids start at `next_id`
+    (default: one above every old id).
     """
     old_ids = list(old.theme_ids)
     n_new = len(new.themes)
-    shared, jaccard = _overlaps(old_members, old_ids, new_members, n_new)
+    shared, jaccard, new_sizes = _overlaps(old_members, old_ids, new_members, n_new)
     cosine = (
         new.centroids @ old.centroids.T.astype(np.float64)
         if n_new and old_ids
@@ -137,7 +139,11 @@ def match_refit(
     retired = tuple(i for i in old_ids if i not in kept)
 
     present_old = shared.sum(axis=0)
-    flows = (shared >= flow_share * np.maximum(present_old, 1.0)[None, :]) & (shared > 0)
+    # A flow: a share of the old theme, or most of the new cluster (an old theme cut into many
+    # small pieces sends little to each, but each piece is mostly made of it).
+    flows = (shared > 0) & (
+        (shared >= flow_share * present_old[None, :]) | (shared > 0.5 * new_sizes[:, None])
+    )
     merges = tuple(
         Merge(tuple(old_ids[c] for c in np.flatnonzero(flows[r]).tolist()), theme_ids[r])
         for r in range(n_new)
