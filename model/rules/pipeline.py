@@ -34,6 +34,11 @@ def _lemma(norm: str) -> str:
     return lemma
 
 
+def lookup_lemma(norm: str) -> str:
+    """The lemma of a lower-cased word, as the rules see it (themes' labels use it too)."""
+    return _lemma(norm)
+
+
 @Language.component("review_triage_lookup_lemmas")
 def _set_lemmas(doc: Doc) -> Doc:
     """Lemma from the lower-cased norm: "Accounts" -> "account", "'ll" -> "will"."""
