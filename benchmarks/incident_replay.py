@@ -141,8 +141,8 @@ def build_stream(background: Sequence[dict[str, str]], total: int, seed: int = 1
 
 
 def stand_in_themes(items: Sequence[Item], vectors: NDArray[np.float32]) -> list[int | None]:
-    """STAND-IN for the themes library: HDBSCAN on the first two weeks' background, later
-    items to the nearest cluster centroid when within THEME_MATCH, else no theme."""
+    """STAND-IN for the themes library: HDBSCAN on the first two weeks' background; every
+    item goes to the nearest cluster centroid when within THEME_MATCH, else no theme."""
     fit_end = START + timedelta(days=THEME_FIT_DAYS)
     fit = [i for i, item in enumerate(items) if item.at < fit_end and item.burst is None]
     labels = HDBSCAN(min_cluster_size=8, copy=True).fit_predict(vectors[fit])
@@ -152,13 +152,12 @@ def stand_in_themes(items: Sequence[Item], vectors: NDArray[np.float32]) -> list
         return themes
     centroids = np.stack([vectors[fit][labels == c].mean(axis=0) for c in clusters])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    for index, label in zip(fit, labels, strict=True):
-        themes[index] = None if label < 0 else int(label)
-    for index, item in enumerate(items):
-        if item.at >= fit_end or item.burst is not None:
-            sims = centroids @ vectors[index]
-            best = int(np.argmax(sims))
-            themes[index] = clusters[best] if sims[best] >= THEME_MATCH else None
+    # Every item, the fitted ones included, by the same rule, as an online assignment would:
+    # HDBSCAN's own labels are stricter, and a switch of rule would change the themes' rates.
+    for index in range(len(items)):
+        sims = centroids @ vectors[index]
+        best = int(np.argmax(sims))
+        themes[index] = clusters[best] if sims[best] >= THEME_MATCH else None
     return themes
 
 

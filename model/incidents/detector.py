@@ -420,12 +420,20 @@ class BurstDetector:
             for member in members:
                 self._attach(same[0], member)
             return [Link(same[0], m.item_id, "near_duplicate") for m in members]
-        near = [m for m in members if float(m.centred @ centroid) >= cfg.campaign_threshold]
+        # Earlier items of the burst that landed in other groups belong to it too.
+        earlier = [
+            r
+            for r in self.recent
+            if r.incident is None
+            and r.group != record.group
+            and float(r.centred @ centroid) >= cfg.link_threshold
+        ]
+        candidates = [*earlier, *members]
+        near = [m for m in candidates if float(m.centred @ centroid) >= cfg.campaign_threshold]
         authors = {m.author for m in near if m.author}
         in_categories = sum(m.category in cfg.campaign_categories for m in near)
-        campaign = len(
-            authors
-        ) >= cfg.campaign_min_authors and in_categories >= cfg.campaign_category_share * len(near)
+        enough_authors = len(authors) >= cfg.campaign_min_authors
+        campaign = enough_authors and in_categories >= cfg.campaign_category_share * len(near)
         n = len(members)
         reason = (
             f"{n} near-identical items from {len(authors)} authors in {cfg.window}"
@@ -433,15 +441,8 @@ class BurstDetector:
             else f"{n} near-duplicate items in {cfg.window}, expected {expected:.2f}"
         )
         kind: Kind = "campaign" if campaign else "burst"
-        # Earlier items of the burst that landed in other groups belong to it too.
-        earlier = [
-            r.item_id
-            for r in self.recent
-            if r.incident is None
-            and r.group != record.group
-            and float(r.centred @ centroid) >= cfg.link_threshold
-        ]
-        return [self._open(kind, None, [*earlier, *group.members], reason, expected, p)]
+        item_ids = [r.item_id for r in candidates]
+        return [self._open(kind, None, item_ids, reason, expected, p)]
 
     def _history_neighbours(self, centroid: F32) -> tuple[float, float]:
         """Older items like `centroid` (scaled by the stride) and the hours they cover."""

@@ -31,7 +31,10 @@ T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def replay() -> Replay:
-    """2,000 items over four weeks: labelled real rows (read in place) plus three bursts."""
+    """2,000 items over four weeks: labelled real rows (read in place) plus three bursts.
+
+    Stream seed 18. Not robust across seeds: over seeds 18-25 the outage (the loosest
+    paraphrases) meets every criterion on 1 of 8 (benchmarks/RESULTS.md, issue 18 section)."""
     return run(build_stream(labelled_background(), 2000))
 
 
