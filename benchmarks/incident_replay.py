@@ -33,7 +33,16 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.cluster import HDBSCAN
 
-from model.incidents import BurstConfig, BurstDetector, Close, Decision, Link, Observation, Open
+from model.incidents import (
+    BurstConfig,
+    BurstDetector,
+    Close,
+    Decision,
+    Link,
+    Observation,
+    Open,
+    Reclassify,
+)
 from model.static_embeddings import default_static_encoder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -200,6 +209,8 @@ def run(items: Sequence[Item], config: BurstConfig | None = None) -> Replay:
                 ]
             elif isinstance(decision, Link):
                 replay.incident_items[decision.incident_key].append(i)
+            elif isinstance(decision, Reclassify):
+                replay.incident_kind[decision.incident_key] = decision.kind
             if isinstance(decision, Open | Link):
                 authors, sources, _ = detector.evidence(decision.incident_key)
                 replay.incident_evidence[decision.incident_key] = (authors, sources)
@@ -216,6 +227,7 @@ class BurstScore:
     detected_at_item: int | None  # 1-based position in the burst of the item that opened it
     minutes_to_detect: float | None
     link_rate: float
+    foreign: int  # items of other bursts or background in its incident
     authors: tuple[str, ...]
 
 
@@ -242,6 +254,7 @@ def score(replay: Replay) -> tuple[list[BurstScore], list[str]]:
             minutes = (replay.items[opener].at - first).total_seconds() / 60
             authors = replay.incident_evidence[main][0]
         linked = holding[main] / len(members) if main else 0.0
+        foreign = len(replay.incident_items[main]) - holding[main] if main else 0
         scores.append(
             BurstScore(
                 name,
@@ -252,6 +265,7 @@ def score(replay: Replay) -> tuple[list[BurstScore], list[str]]:
                 detected,
                 minutes,
                 linked,
+                foreign,
                 authors,
             )
         )
@@ -274,7 +288,8 @@ def report(title: str, replay: Replay) -> None:
         print(
             f"{s.name:12} size {s.size:3}  incidents {s.incidents}  kind {s.kind}  "
             f"detected at item {s.detected_at_item} after {s.minutes_to_detect:.1f} min  "
-            f"linked {s.link_rate:.0%}  authors listed {len(s.authors)}"
+            f"linked {s.link_rate:.0%}  other items linked {s.foreign}  "
+            f"authors listed {len(s.authors)}"
             if s.minutes_to_detect is not None
             else f"{s.name:12} size {s.size:3}  NOT DETECTED"
         )

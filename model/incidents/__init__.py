@@ -2,18 +2,18 @@
 state as JSON-able values. Pure: no I/O; the service persists the state and acts on the
 decisions."""
 
-from model.incidents.detector import (
+from model.incidents.detector import BurstDetector, poisson_upper_tail
+from model.incidents.state import from_state, to_state
+from model.incidents.types import (
     BurstConfig,
-    BurstDetector,
     Close,
     Decision,
     Evidence,
     Link,
     Observation,
     Open,
-    poisson_upper_tail,
+    Reclassify,
 )
-from model.incidents.state import from_state, to_state
 
 __all__ = [
     "BurstConfig",
@@ -24,6 +24,7 @@ __all__ = [
     "Link",
     "Observation",
     "Open",
+    "Reclassify",
     "from_state",
     "poisson_upper_tail",
     "to_state",

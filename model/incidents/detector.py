@@ -1,7 +1,8 @@
 """Burst and campaign detection over a time-ordered stream of feedback items (issue 18).
 
 `BurstDetector.observe` takes one `Observation` at a time and returns decisions: `Open` an
-incident, `Link` an item to an open one, `Close` an idle one. Two paths open incidents:
+incident, `Link` an item to an open one, `Reclassify` a burst as a campaign, `Close` an idle
+one (`resolve` closes one for the service). Two paths open incidents:
 
 - **Themes**: per theme, an exponentially weighted count of past arrivals gives a baseline
   rate; when the count in the last `window` is improbably high under a Poisson law with that
@@ -13,11 +14,16 @@ incident, `Link` an item to an open one, `Close` an idle one. Two paths open inc
   older items, per hour), tested the same way. A group whose near-identical items come from
   `campaign_min_authors` distinct authors, mostly in campaign categories, opens a `campaign`.
 
+An item of a theme with an open incident links to it. Otherwise it links to the nearest
+near-duplicate incident when close to its centroid, or, less close, when the incident
+explains it better than the background does (`_likely_member`): inside a burst's hour its
+items outnumber the background, which a cosine threshold alone cannot use.
+
 Embeddings are compared after subtracting the stream's running mean: the project's static
 encoder gives any two texts a cosine of about 0.6, and only the centred vectors tell a
 paraphrase from an unrelated text. Time is the observation's `at` (the item's `created_at`
 when given), so a replay behaves like live traffic. Everything is deterministic and the
-state round-trips through plain JSON-able dicts (`to_state`, `from_state`).
+state round-trips through plain JSON-able dicts (model/incidents/state.py).
 """
 
 from __future__ import annotations
@@ -25,102 +31,30 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import pdtrc
 
 from core.errors import InvalidInputError
-
-F32 = NDArray[np.float32]
-Kind = Literal["burst", "campaign"]
-STATE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class BurstConfig:
-    """Every threshold of the detector (later read from the routing policy)."""
-
-    window: timedelta = timedelta(hours=1)  # the short window whose count is tested
-    alpha: float = 1e-4  # Poisson upper-tail probability below which a count is a burst
-    min_count: int = 5  # never a burst with fewer items in the window
-    min_ratio: float = 3.0  # and never below this many times the expected count
-    baseline_half_life: timedelta = timedelta(days=7)  # themes' EWMA of arrivals
-    # A theme or group without history is assumed to have had this rate for this long, so
-    # a young theme's first few items are not "infinitely" above a zero baseline.
-    prior_rate_per_hour: float = 0.05
-    prior_hours: float = 24.0
-    # Baselines are daily averages; the working-day hump is about twice that, and a rush
-    # hour is not an incident.
-    peak_factor: float = 2.0
-    warmup: timedelta = timedelta(days=3)  # no incident before the baselines have this much
-    group_threshold: float = 0.30  # centred cosine to a group's centroid to join it
-    link_threshold: float = 0.30  # centred cosine to an incident's centroid to link to it
-    history_size: int = 4096  # older items kept to estimate a group's baseline
-    history_stride: int = 1  # keep one evicted item in this many (busy streams)
-    max_recent: int = 1024  # items kept in the window, at most
-    mean_items: int = 2000  # the running mean forgets with this horizon (items)
-    idle_close: timedelta = timedelta(hours=6)  # an incident with no new item closes
-    campaign_min_authors: int = 5
-    campaign_threshold: float = 0.80  # centred cosine to the centroid: "near-identical"
-    campaign_categories: frozenset[str] = frozenset({"misinformation", "competitor_claim"})
-    campaign_category_share: float = 0.5
-    max_evidence: int = 200  # authors and sources listed per incident, at most
-
-
-@dataclass(frozen=True)
-class Observation:
-    item_id: str
-    at: datetime  # UTC: created_at when the client gave it, else received time
-    theme_id: int | None
-    embedding: F32  # unit vector from the project's encoder
-    author: str | None
-    source: str
-    category: str
-
-
-@dataclass(frozen=True)
-class Evidence:
-    count: int  # items in the window when the incident opened
-    expected: float  # the baseline's expected count in the window
-    p_value: float
-    authors: tuple[str, ...]
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Open:
-    incident_key: str
-    kind: Kind
-    theme_id: int | None
-    item_ids: tuple[str, ...]  # the items that made the burst, this one last
-    reason: str
-    evidence: Evidence
-
-
-@dataclass(frozen=True)
-class Link:
-    incident_key: str
-    item_id: str
-    reason: Literal["theme", "near_duplicate"]
-
-
-@dataclass(frozen=True)
-class Close:
-    incident_key: str
-    reason: Literal["idle", "resolved"]
-
-
-Decision = Open | Link | Close
+from model.incidents.types import (
+    F32,
+    BurstConfig,
+    Close,
+    Decision,
+    Evidence,
+    Kind,
+    Link,
+    Observation,
+    Open,
+    Reclassify,
+)
 
 
 @dataclass
 class _Recent:
     item_id: str
     at: datetime
-    raw: F32
     centred: F32
     group: int
     theme_id: int | None
@@ -128,6 +62,9 @@ class _Recent:
     source: str
     category: str
     incident: str | None
+    # Linked at the incident's own similarity (or one of the items that opened it): only
+    # these move its centroid and keep it alive, so weak links cannot feed on each other.
+    core: bool = False
 
 
 @dataclass
@@ -179,7 +116,7 @@ class BurstDetector:
         self.themes: dict[int, _Theme] = {}
         self.incidents: dict[str, _Incident] = {}
         self.next_incident = 0
-        # A ring of older items' raw vectors: `history_next` is the slot written next.
+        # A ring of older items' centred unit vectors: `history_next` is the slot written next.
         self.history = np.zeros((config.history_size, dim), dtype=np.float32)
         self.history_at: list[datetime | None] = [None] * config.history_size
         self.history_next = 0
@@ -198,7 +135,6 @@ class BurstDetector:
         record = _Recent(
             obs.item_id,
             at,
-            raw,
             centred,
             -1,
             obs.theme_id,
@@ -211,6 +147,7 @@ class BurstDetector:
         linked = self._link(record, theme)
         if linked is not None:
             decisions.append(linked)
+            decisions.extend(self._upgrade(linked))
         else:
             self._join_group(record)
         self.recent.append(record)
@@ -271,7 +208,7 @@ class BurstDetector:
             self._leave_group(old)
             self.evicted += 1
             if self.evicted % self.config.history_stride == 0:
-                self._remember(old.raw, old.at)
+                self._remember(old.centred, old.at)
 
     def _leave_group(self, record: _Recent) -> None:
         group = self.groups.get(record.group)
@@ -281,8 +218,8 @@ class BurstDetector:
             if not group.members:
                 del self.groups[record.group]
 
-    def _remember(self, raw: F32, at: datetime) -> None:
-        self.history[self.history_next] = raw
+    def _remember(self, centred: F32, at: datetime) -> None:
+        self.history[self.history_next] = centred
         self.history_at[self.history_next] = at
         self.history_next = (self.history_next + 1) % self.config.history_size
         self.history_count = min(self.history_count + 1, self.config.history_size)
@@ -304,7 +241,7 @@ class BurstDetector:
             still_bursting = len(theme.window) >= self.config.min_count
             self._attach(theme_incident, record, refresh=still_bursting)
             return Link(theme_incident, record.item_id, "theme")
-        best, best_sim = None, self.config.link_threshold
+        best, best_sim = None, self.config.link_floor
         for key, incident in self.incidents.items():
             if incident.theme_id is not None:
                 continue  # a theme's incident takes its theme's items, not look-alikes
@@ -313,15 +250,35 @@ class BurstDetector:
                 best, best_sim = key, sim
         if best is None:
             return None
-        self._attach(best, record)
+        fit = self._fit(best, record)
+        if fit is None:
+            return None
+        self._attach(best, record, core=fit)
         return Link(best, record.item_id, "near_duplicate")
 
-    def _attach(self, key: str, record: _Recent, refresh: bool = True) -> None:
+    def _likely_member(self, key: str, sim: float) -> bool:
+        """Posterior odds that an item at cosine `sim` to the incident's centroid is one of
+        its items: the incident's and the background's counts in the window, times the share
+        of each (its members; the history) at least that close to the centroid."""
+        centroid = _unit(self.incidents[key].total)
+        members = [r for r in self.recent if r.incident == key and r.core]
+        others = len(self.recent) - len(members)
+        member_share = (sum(float(r.centred @ centroid) >= sim for r in members) + 0.5) / (
+            len(members) + 1
+        )
+        sims = self._history_sims(centroid)
+        background_share = (int(np.count_nonzero(sims >= sim)) + 1) / (len(sims) + 1)
+        odds = len(members) * member_share / ((others + 1) * background_share)
+        return odds >= self.config.link_odds
+
+    def _attach(self, key: str, record: _Recent, refresh: bool = True, core: bool = True) -> None:
         incident = self.incidents[key]
         record.incident = key
-        incident.total = incident.total + record.centred
-        if refresh:
-            incident.last_at = record.at
+        record.core = core
+        if core:
+            incident.total = incident.total + record.centred
+            if refresh:
+                incident.last_at = record.at
         incident.size += 1
         limit = self.config.max_evidence
         if record.author and record.author not in incident.authors:
@@ -393,7 +350,9 @@ class BurstDetector:
         if p is None:
             return None
         reason = f"theme {theme_id}: {len(items)} items in {cfg.window}, expected {expected:.2f}"
-        return self._open("burst", theme_id, items, reason, expected, p)
+        records = [self.by_id[i] for i in items if i in self.by_id]
+        key = self._create("burst", theme_id, records)
+        return self._opened(key, records, reason, expected, p)
 
     def _test_group(self, record: _Recent) -> list[Decision]:
         group = self.groups.get(record.group)
@@ -420,29 +379,66 @@ class BurstDetector:
             for member in members:
                 self._attach(same[0], member)
             return [Link(same[0], m.item_id, "near_duplicate") for m in members]
+        key = self._create("burst", None, members)
         # Earlier items of the burst that landed in other groups belong to it too.
-        earlier = [
+        for r in list(self.recent):
+            fit = None if r.incident is not None else self._fit(key, r)
+            if fit is not None:
+                self._leave_group(r)
+                self._attach(key, r, core=fit)
+        records = [r for r in self.recent if r.incident == key]
+        campaign, authors = self._campaign(key)
+        n = len(records)
+        if campaign:
+            self.incidents[key].kind = "campaign"
+            reason = f"{n} near-identical items from {authors} authors in {cfg.window}"
+        else:
+            reason = f"{n} near-duplicate items in {cfg.window}, expected {expected:.2f}"
+        return [self._opened(key, records, reason, expected, p)]
+
+    def _upgrade(self, link: Link) -> list[Reclassify]:
+        incident = self.incidents[link.incident_key]
+        if link.reason != "near_duplicate" or incident.kind == "campaign":
+            return []
+        campaign, authors = self._campaign(link.incident_key)
+        if not campaign:
+            return []
+        incident.kind = "campaign"
+        reason = f"near-identical items from {authors} authors in {self.config.window}"
+        return [
+            Reclassify(
+                link.incident_key,
+                "campaign",
+                reason,
+                tuple(incident.authors),
+                tuple(incident.sources),
+            )
+        ]
+
+    def _fit(self, key: str, record: _Recent) -> bool | None:
+        """How `record` belongs to the incident: True near its centroid, False only as a
+        likely member at a lower similarity, None not at all."""
+        sim = float(record.centred @ _unit(self.incidents[key].total))
+        if sim >= self.config.link_threshold:
+            return True
+        if sim >= self.config.link_floor and self._likely_member(key, sim):
+            return False
+        return None
+
+    def _campaign(self, key: str) -> tuple[bool, int]:
+        """Whether the incident's items in the window are a campaign: near-identical texts
+        from enough distinct authors, mostly in the campaign categories; and how many."""
+        cfg = self.config
+        centroid = _unit(self.incidents[key].total)
+        near = [
             r
             for r in self.recent
-            if r.incident is None
-            and r.group != record.group
-            and float(r.centred @ centroid) >= cfg.link_threshold
+            if r.incident == key and float(r.centred @ centroid) >= cfg.campaign_threshold
         ]
-        candidates = [*earlier, *members]
-        near = [m for m in candidates if float(m.centred @ centroid) >= cfg.campaign_threshold]
-        authors = {m.author for m in near if m.author}
-        in_categories = sum(m.category in cfg.campaign_categories for m in near)
-        enough_authors = len(authors) >= cfg.campaign_min_authors
-        campaign = enough_authors and in_categories >= cfg.campaign_category_share * len(near)
-        n = len(members)
-        reason = (
-            f"{n} near-identical items from {len(authors)} authors in {cfg.window}"
-            if campaign
-            else f"{n} near-duplicate items in {cfg.window}, expected {expected:.2f}"
-        )
-        kind: Kind = "campaign" if campaign else "burst"
-        item_ids = [r.item_id for r in candidates]
-        return [self._open(kind, None, item_ids, reason, expected, p)]
+        authors = len({r.author for r in near if r.author})
+        in_categories = sum(r.category in cfg.campaign_categories for r in near)
+        enough = authors >= cfg.campaign_min_authors
+        return enough and in_categories >= cfg.campaign_category_share * len(near), authors
 
     def _history_neighbours(self, centroid: F32) -> tuple[float, float]:
         """Older items like `centroid` (scaled by the stride) and the hours they cover."""
@@ -452,33 +448,35 @@ class BurstDetector:
         oldest = self.history_at[self.history_next] if full else None
         first = oldest if oldest is not None else self.start
         hours = max((self.clock - self.config.window - first).total_seconds() / 3600, 0.0)
-        if not self.history_count:
-            return 0.0, hours
-        centred = self.history[: self.history_count] - self.mean.astype(np.float32)
-        norms = np.maximum(np.linalg.norm(centred, axis=1), 1e-12)
-        similar = int(np.count_nonzero((centred @ centroid) / norms >= self.config.group_threshold))
+        sims = self._history_sims(centroid)
+        similar = int(np.count_nonzero(sims >= self.config.group_threshold))
         return float(similar * self.config.history_stride), hours
 
-    def _open(
-        self,
-        kind: Kind,
-        theme_id: int | None,
-        item_ids: list[str],
-        reason: str,
-        expected: float,
-        p: float,
-    ) -> Open:
+    def _history_sims(self, vector: F32) -> F32:
+        """Centred cosines of the remembered older items to `vector` (each item centred on
+        the mean of its own time: the mean settles within a few hundred items, and one
+        product over the ring is what keeps a group test well under a millisecond)."""
+        sims: F32 = self.history[: self.history_count] @ vector
+        return sims
+
+    def _create(self, kind: Kind, theme_id: int | None, records: list[_Recent]) -> str:
         key = f"inc-{self.next_incident}"
         self.next_incident += 1
-        records = sorted((self.by_id[i] for i in item_ids if i in self.by_id), key=lambda r: r.at)
         self.incidents[key] = _Incident(
             kind, theme_id, np.zeros(self.dim, dtype=np.float32), records[-1].at, 0, [], []
         )
         for record in records:
             self._leave_group(record)
             self._attach(key, record)
+        return key
+
+    def _opened(
+        self, key: str, records: list[_Recent], reason: str, expected: float, p: float
+    ) -> Open:
         incident = self.incidents[key]
+        records = sorted(records, key=lambda r: r.at)
         evidence = Evidence(
             len(records), expected, p, tuple(incident.authors), tuple(incident.sources)
         )
-        return Open(key, kind, theme_id, tuple(r.item_id for r in records), reason, evidence)
+        item_ids = tuple(r.item_id for r in records)
+        return Open(key, incident.kind, incident.theme_id, item_ids, reason, evidence)

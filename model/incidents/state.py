@@ -14,16 +14,16 @@ from numpy.typing import NDArray
 
 from core.errors import InvalidInputError
 from model.incidents.detector import (
-    STATE_VERSION,
-    BurstConfig,
     BurstDetector,
     _Group,
     _Incident,
     _Recent,
     _Theme,
 )
+from model.incidents.types import BurstConfig
 
 T = TypeVar("T")
+STATE_VERSION = 1  # bump when the saved layout changes
 
 
 def to_state(detector: BurstDetector) -> dict[str, object]:
@@ -39,7 +39,6 @@ def to_state(detector: BurstDetector) -> dict[str, object]:
             {
                 "item_id": r.item_id,
                 "at": r.at.isoformat(),
-                "raw": _pack(r.raw),
                 "centred": _pack(r.centred),
                 "group": r.group,
                 "theme_id": r.theme_id,
@@ -47,6 +46,7 @@ def to_state(detector: BurstDetector) -> dict[str, object]:
                 "source": r.source,
                 "category": r.category,
                 "incident": r.incident,
+                "core": r.core,
             }
             for r in detector.recent
         ],
@@ -101,7 +101,6 @@ def from_state(config: BurstConfig, state: dict[str, object]) -> BurstDetector:
         record = _Recent(
             r.as_str("item_id"),
             _required_time(r.get("at")),
-            _unpack32(r.as_str("raw")),
             _unpack32(r.as_str("centred")),
             r.as_int("group"),
             r.optional_int("theme_id"),
@@ -109,6 +108,7 @@ def from_state(config: BurstConfig, state: dict[str, object]) -> BurstDetector:
             r.as_str("source"),
             r.as_str("category"),
             r.optional_str("incident"),
+            r.get("core") is True,
         )
         detector.recent.append(record)
         detector.by_id[record.item_id] = record
