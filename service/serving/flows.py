@@ -54,8 +54,7 @@ def model_state(runtime: Runtime) -> ModelInfo:
         )
         for load in runtime.holder.loads
     ]
-    described = state.describe().model_dump()
-    return ModelInfo.model_validate(described | {"auto_apply": auto_apply, "loads": loads})
+    return ModelInfo(**dict(state.describe()), auto_apply=auto_apply, loads=loads)
 
 
 def set_auto_apply(runtime: Runtime, body: AutoApplyIn, actor: Actor) -> AutoApplyState:

@@ -25,7 +25,7 @@ from core.settings import Settings
 from model.artifact import load_triager
 from model.engine import Triager
 from model.rules import RULES_VERSION, RedFlagRules, load_rules
-from service.serving.schemas import ModelStatePublic
+from service.serving.schemas import ModelStatePublic, TrainingDataPublic
 from training.model_store import CHAMPION, REGISTERED_MODEL, champion_version, download_version
 
 log = logging.getLogger(__name__)
@@ -62,26 +62,26 @@ class ModelState:
 
     def describe(self) -> ModelStatePublic:
         manifest = self.triager.manifest
-        return ModelStatePublic.model_validate(
-            {
-                "loaded": not self.degraded,
-                "source": self.source,
-                "location": self.location,
-                "registry_version": self.registry_version,
-                "model_version": manifest.model_version if manifest else None,
-                "rules_version": RULES_VERSION,
-                "created_at": manifest.created_at if manifest else None,
-                "family": manifest.config.get("family") if manifest else None,
-                "thresholds": manifest.thresholds if manifest else None,
-                "training_data": (
-                    {"name": manifest.training_data.name, "rows": manifest.training_data.rows}
-                    if manifest
-                    else None
-                ),
-                "loaded_at": self.loaded_at.isoformat(),
-                "loaded_because": self.trigger,
-                "error": self.error,
-            }
+        return ModelStatePublic(
+            loaded=not self.degraded,
+            source=self.source,
+            location=self.location,
+            registry_version=self.registry_version,
+            model_version=manifest.model_version if manifest else None,
+            rules_version=RULES_VERSION,
+            created_at=manifest.created_at if manifest else None,
+            family=manifest.config.get("family") if manifest else None,
+            thresholds=manifest.thresholds if manifest else None,
+            training_data=(
+                TrainingDataPublic(
+                    name=manifest.training_data.name, rows=manifest.training_data.rows
+                )
+                if manifest
+                else None
+            ),
+            loaded_at=self.loaded_at.isoformat(),
+            loaded_because=self.trigger,
+            error=self.error,
         )
 
 

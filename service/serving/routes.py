@@ -48,5 +48,4 @@ async def model_reload(runtime: RuntimeDep, _: Admin) -> ModelReloaded:
         raise BadGatewayError(
             f"reload failed: {state.error}", model=state.describe().model_dump(mode="json")
         )
-    described = state.describe().model_dump()
-    return ModelReloaded.model_validate(described | {"restarting_workers": restarting})
+    return ModelReloaded(**dict(state.describe()), restarting_workers=restarting)
