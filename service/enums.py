@@ -48,6 +48,9 @@ class EventKind(StrEnum):
     DISMISSED = "dismissed"
     ESCALATED = "escalated"
     AUTO_APPLY_SWITCHED_OFF = "auto_apply_switched_off"
+    THEME_ASSIGNED = "theme_assigned"
+    INCIDENT_LINKED = "incident_linked"
+    INCIDENT_UNLINKED = "incident_unlinked"
 
 
 class ActorType(StrEnum):
@@ -61,3 +64,23 @@ class NotificationKind(StrEnum):
 
     RED_ITEM = "red_item"
     ESCALATION = "escalation"
+    INCIDENT_OPENED = "incident_opened"
+    INCIDENT_UPDATED = "incident_updated"
+
+
+class ThemeStatus(StrEnum):
+    ACTIVE = "active"  # items join it
+    MERGED = "merged"  # an admin or a re-fit merged it into `merged_into`
+    RETIRED = "retired"  # no cluster of the last re-fit carries it
+
+
+class IncidentKind(StrEnum):
+    BURST = "burst"  # one theme, or near-identical texts, well above their baseline rate
+    CAMPAIGN = "campaign"  # many authors posting near-identical claims in a short window
+    MANUAL = "manual"  # opened by a human
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    MONITORING = "monitoring"  # the burst is over (or the owner says so); watching for more
+    RESOLVED = "resolved"

@@ -107,6 +107,11 @@ class Item(Base):
     closed_at: Mapped[datetime | None]
     model_version: Mapped[str | None] = mapped_column(String(128))
     rules_version: Mapped[str] = mapped_column(String(64))
+    # Patterns (issue 18): the item's theme and incident, set off the request path by the
+    # pattern worker (service/patterns/); `analysed_at` is null until it has seen the item.
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    analysed_at: Mapped[datetime | None] = mapped_column(index=True)
     # Optimistic concurrency, enforced by the database: every ORM update of an item is
     # `UPDATE ... WHERE id = :id AND version = :read` and sets version + 1 (`version_id_col`
     # below), so of two writers that read one version exactly one wins; the other's update
@@ -118,6 +123,9 @@ class Item(Base):
     )
     reviews: Mapped[list[Review]] = relationship(back_populates="item", order_by="Review.id")
     events: Mapped[list[Event]] = relationship(back_populates="item", order_by="Event.id")
+    # Every item answer carries its theme's label: loaded for a whole list in one more query
+    # ("joined" would put an outer join under the `FOR UPDATE` of a state change).
+    theme: Mapped[Theme | None] = relationship(lazy="selectin")
 
     # Not ClassVar: SQLAlchemy declares `__mapper_args__` an instance variable (mypy refuses
     # the override), and the mapper reads it once.
@@ -235,8 +243,10 @@ class WebhookOutbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Sent with every attempt, so receivers can drop repeats (delivery is at least once).
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # red_item | escalation
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # red_item | escalation | incident_*
+    # The item it announces, or none for an incident's notification (`incident_id`).
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"item": ..., "event": ...}
     status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
@@ -289,3 +299,114 @@ class AutoApplySwitch(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The reviewed item whose verdict switched the class off (automatic changes).
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+
+
+class Theme(Base):
+    """A recurring theme: a cluster of items about the same thing (model/themes/). Ids are
+    stable: a re-fit carries them over (`match_refit`), so they are given here, not by the
+    database. `label_source` "admin" keeps an admin's name through re-fits."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(String(200))
+    label_source: Mapped[str] = mapped_column(String(16))  # keywords | admin
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # active | merged | retired
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    # The unit centroid in the theme encoder's space, base64 of float32 (null: not online).
+    centroid: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer, default=0)  # members at the last fit
+    representative_item_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ThemeChange(Base):
+    """A theme's history (append-only): created, relabelled by a fit, renamed, merged, split,
+    retired, by the model or a human."""
+
+    __tablename__ = "theme_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Incident(Base):
+    """A known issue: a burst of one theme or of near-identical texts, or a campaign, opened
+    by the burst detector (model/incidents/) or by a human; its items link to it."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status_opened", "status", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The detector's key while it tracks the incident (unique); null for a human's incident.
+    detector_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    detector_open: Mapped[bool] = mapped_column(default=False)
+    kind: Mapped[str] = mapped_column(String(16))  # burst | campaign | manual
+    status: Mapped[str] = mapped_column(String(16))  # open | monitoring | resolved
+    title: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(32), index=True)
+    response_rule: Mapped[str] = mapped_column(String(64))
+    routing_rule: Mapped[str] = mapped_column(String(128))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    # {"count", "expected", "p_value", "authors", "sources"} when the detector opened it.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Times on the items' clock (created_at, else received_at): time to detect is
+    # opened_at - first_item_at, the same in a replay of history as live.
+    first_item_at: Mapped[datetime]
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    # The customer-facing status text: a draft from the template, edited and published.
+    status_text: Mapped[str] = mapped_column(Text, default="")
+    published_text: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]  # wall clock, when the row was written
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", order_by="IncidentEvent.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class IncidentEvent(Base):
+    """One step of an incident's timeline: opened, item linked or unlinked, status changed,
+    note, status text edited or published, reclassified (append-only)."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+
+
+class PatternState(Base):
+    """State the pattern worker carries between rounds (the burst detector's, as JSON text),
+    one row per name; read and written under a row lock, so one process works at a time."""
+
+    __tablename__ = "pattern_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -280,11 +280,13 @@ def _insert_new(session: Session, rows: Sequence[_NewRows], *, now: datetime) ->
     classified = EventKind.CLASSIFIED.value
     stored: list[Stored] = []
     for r, item_id in pairs:
-        values = r.item | {"id": item_id}
+        # A new item has no theme or incident yet: the pattern worker assigns them.
+        values = r.item | {"id": item_id, "incident_id": None}
         public = public_fields(
             values.__getitem__,
             probabilities=r.prediction["probabilities"],
             red_flags=r.prediction["red_flags"],
+            theme=None,
             now=now,
         )
         stored.append(Stored(public, duplicate=False, event_id=event_ids[item_id, classified]))

@@ -175,6 +175,13 @@ class EventPublic(BaseModel):
     data: dict[str, Any]
 
 
+class ThemeRef(BaseModel):
+    """The theme an item belongs to (GET /v1/themes/{id} tells more)."""
+
+    id: int
+    label: str
+
+
 class ItemPublic(BaseModel):
     """A stored item: its fields, the current labels and decision, routing and versions."""
 
@@ -220,6 +227,13 @@ class ItemPublic(BaseModel):
     audit: bool = Field(
         description="An audit sample: the policy would have auto-applied it (decision "
         "auto_applied), a random draw sent it to reviewers instead (reason audit_sample).",
+    )
+    theme: ThemeRef | None = Field(
+        description="The recurring theme the item belongs to; null until the pattern worker "
+        "has seen it (within a few seconds of storing), or when it is near no theme."
+    )
+    incident_id: int | None = Field(
+        description="The incident (known issue) the item is linked to, if any."
     )
 
 

@@ -57,10 +57,12 @@ def latest_prediction(item: Item) -> Prediction | None:
 def item_public(item: Item, *, now: datetime | None = None) -> dict[str, Any]:
     """The public fields of an item, with its latest prediction's probabilities and flags."""
     prediction = latest_prediction(item)
+    theme = item.theme
     return public_fields(
         lambda name: getattr(item, name),
         probabilities=prediction.probabilities if prediction else None,
         red_flags=prediction.red_flags if prediction else [],
+        theme=None if theme is None else {"id": theme.id, "label": theme.label},
         now=now,
     )
 
@@ -70,6 +72,7 @@ def public_fields(
     *,
     probabilities: dict[str, Any] | None,
     red_flags: list[dict[str, Any]],
+    theme: dict[str, Any] | None,
     now: datetime | None,
 ) -> dict[str, Any]:
     """The public fields from `field(column name)`: an ORM item's or a just-inserted row's."""
@@ -111,6 +114,8 @@ def public_fields(
         "rules_version": field("rules_version"),
         "reviewed": field("reviewed"),
         "audit": field("audit"),
+        "theme": theme,
+        "incident_id": field("incident_id"),
     }
 
 
