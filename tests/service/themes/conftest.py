@@ -48,3 +48,18 @@ def stored(api: Any) -> tuple[Any, dict[str, int]]:
     assert r.json()["rejected"] == 0, r.json()["errors"]
     ids = {item["external_id"]: item["id"] for item in r.json()["items"]}
     return api, ids
+
+
+@pytest.fixture
+def fitted(stored: tuple[Any, dict[str, int]]) -> tuple[Any, dict[str, int], dict[str, int]]:
+    """`stored` after one re-fit; also burst name -> the theme most of its items are in."""
+    api, ids = stored
+    r = api.post("/v1/themes/refit")
+    assert r.status_code == 200, r.text
+    main: dict[str, int] = {}
+    for burst in ("outage", "billing_bug", "rumour"):
+        found = api.get(f"/v1/items/{ids[f'{burst}-0']}").json()["theme"]
+        assert found is not None, burst
+        main[burst] = found["id"]
+    assert len(set(main.values())) == 3
+    return api, ids, main
