@@ -198,3 +198,24 @@ def test_bad_edits_are_refused_and_change_nothing(fitted: Any) -> None:
     assert api.post(f"/v1/themes/{rumour}/rename", json={"label": "x"}).status_code == 409
     assert api.post(f"/v1/themes/{outage}/merge", json={"sources": [rumour]}).status_code == 409
     assert _snapshot(api) == before
+
+
+def test_metrics_count_repeat_issues_by_theme_and_source(fitted: Any) -> None:
+    api, _, main = fitted
+    body = api.get("/v1/metrics").json()
+    section = body["repeat_by_theme"]
+    assert section["definition"] and section["unit"] == "items"
+    rows = section["rows"]
+    counts = [r["items"] for r in rows]
+    assert counts == sorted(counts, reverse=True)
+    themes = {t["id"]: t for t in api.get("/v1/themes", params={"limit": 200}).json()["items"]}
+    for theme_id, theme in themes.items():
+        mine = [r for r in rows if r["theme_id"] == theme_id]
+        assert {r["source"]: r["items"] for r in mine} == theme["sources"]
+        assert all(r["label"] == theme["label"] for r in mine)
+        assert all(r["share"] == r["items"] / body["items"] for r in mine)
+    assert {r["theme_id"] for r in rows} == set(themes)
+    assert main["outage"] in themes
+    # A range with none of the items: no rows.
+    empty = api.get("/v1/metrics", params={"received_to": "2001-01-01T00:00:00Z"}).json()
+    assert empty["repeat_by_theme"]["rows"] == []
