@@ -33,11 +33,11 @@ def repeat_by_theme(
         unit="items",
         rows=[
             out.ThemeSourceCount(
-                theme_id=int(theme_id),
-                label=str(label),
+                theme_id=theme_id,
+                label=label,
                 source=source,
-                items=int(count),
-                share=int(count) / total if total else None,
+                items=count,
+                share=count / total if total else None,
             )
             for theme_id, label, source, count in ordered
         ],
