@@ -22,10 +22,10 @@ def repeat_by_theme(
 ) -> out.RepeatByTheme:
     """Counts per (theme, source) of the items received in range."""
     rows = session.execute(
-        select(Item.theme_id, Theme.label, Item.source, func.count(Item.id))
+        select(Theme.id, Theme.label, Item.source, func.count(Item.id))
         .join(Theme, Theme.id == Item.theme_id)
         .where(*in_range)
-        .group_by(Item.theme_id, Theme.label, Item.source)
+        .group_by(Theme.id, Theme.label, Item.source)
     ).all()
     ordered = sorted(rows, key=lambda r: (-int(r[3]), int(r[0]), r[2] is None, r[2] or ""))
     return out.RepeatByTheme(
