@@ -32,6 +32,7 @@ from service.access import routes as access_routes
 from service.access.keys import seed_bootstrap_key
 from service.console import dashboard as ui_dashboard
 from service.console import routes as ui_routes
+from service.console import themes as ui_themes
 from service.db import is_unavailable, make_engine, session_factory, transaction
 from service.deps import key_from_headers, principal_for
 from service.errors import ServiceError
@@ -280,6 +281,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.include_router(ui_routes.router)
     app.include_router(ui_dashboard.router)
+    app.include_router(ui_themes.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
