@@ -45,7 +45,7 @@ class RefitSummary:
     """What one re-fit did."""
 
     items: int  # items of the window that were clustered
-    themes: int  # active themes after the re-fit
+    themes: int  # clusters the re-fit found (none: nothing was changed)
     created: tuple[int, ...]
     kept: tuple[int, ...]
     retired: tuple[int, ...]
@@ -227,6 +227,9 @@ def refit_themes(
     texts = [t for _, t, _ in window]
     vectors = np.asarray(encode(texts), dtype=np.float64)
     fit = fit_themes(texts, vectors)
+    if not fit.themes:
+        # Too few items, or none alike: a quiet window is no reason to retire every theme.
+        return RefitSummary(len(window), 0, (), (), (), (), 0, 0, 0, len(window))
     members: dict[int, set[int]] = defaultdict(set)
     for item_id, _, theme_id in window:
         if theme_id is not None:

@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from service.clock import utcnow
 from service.db import transaction
 from service.tables import Event, Item, Theme, ThemeChange
 from service.themes import load_index, theme_index_stamp
+from service.themes.refit import refit_themes, theme_encoder
 
 
 def _themes_of(api: Any, ids: dict[str, int], prefix: str) -> Counter[int | None]:
@@ -117,3 +119,21 @@ def test_refit_needs_an_admin_and_an_empty_window_is_fine(api: Any) -> None:
     r = api.post("/v1/themes/refit")
     assert r.status_code == 200 and r.json()["items"] == 0 and r.json()["themes"] == 0
     assert api.get("/v1/themes").json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+
+
+def test_a_window_with_no_clusters_changes_nothing(fitted: Any) -> None:
+    """Five items form no theme (HDBSCAN needs ten): the themes stay as they are."""
+    api, _, _ = fitted
+    before = api.get("/v1/themes", params={"limit": 200}).json()
+    with transaction(api.runtime.factory) as session:
+        summary = refit_themes(
+            session,
+            encode=theme_encoder(api.runtime.settings.embeddings_dir),
+            now=utcnow(),
+            window_days=28,
+            max_items=5,
+            actor="test",
+        )
+    assert (summary.items, summary.themes, summary.unthemed, summary.moved) == (5, 0, 5, 0)
+    assert summary.retired == () and summary.created == ()
+    assert api.get("/v1/themes", params={"limit": 200}).json() == before
