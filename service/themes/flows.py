@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,8 +16,6 @@ from service.themes import edits
 from service.themes.refit import run_refit
 from service.themes.schemas import MergeIn, RefitOut, RenameIn, SplitIn, ThemeDetail
 from service.themes.service import theme_detail
-
-T = TypeVar("T")
 
 
 def _edit(runtime: Runtime, theme_id: int, change: Callable[[Session], object]) -> ThemeDetail:
