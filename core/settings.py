@@ -149,6 +149,15 @@ class Settings(BaseSettings):
     escalation_interval_seconds: float = Field(
         default=60.0, ge=0.0, description="How often the service escalates overdue items; 0: never."
     )
+    themes_refit_hours: float = Field(
+        default=24.0, ge=0.0, description="How often the service re-fits the themes; 0: never."
+    )
+    themes_window_days: int = Field(
+        default=28, ge=1, le=3660, description="Days of items (by created_at) a re-fit clusters."
+    )
+    themes_max_items: int = Field(
+        default=20000, ge=10, le=1_000_000, description="Most items (newest) a re-fit clusters."
+    )
     webhook_url: str | None = Field(default=None, description="Where notifications are POSTed.")
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key that signs every webhook body."

@@ -32,6 +32,7 @@ from service.access import routes as access_routes
 from service.access.keys import seed_bootstrap_key
 from service.console import dashboard as ui_dashboard
 from service.console import routes as ui_routes
+from service.console import themes as ui_themes
 from service.db import is_unavailable, make_engine, session_factory, transaction
 from service.deps import key_from_headers, principal_for
 from service.errors import ServiceError
@@ -47,6 +48,8 @@ from service.runtime import Runtime
 from service.serving import flows as serving_flows
 from service.serving import routes as serving_routes
 from service.serving.holder import ModelHolder, freeze_loaded_objects
+from service.themes import routes as theme_routes
+from service.themes.refit import run_refit
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,21 @@ async def _model_poll_loop(runtime: Runtime) -> None:
                 log.info("model reloaded: %s", state.trigger)
         except Exception:  # a store that is down now may answer next round
             log.exception("checking the model alias failed")
+
+
+async def _themes_refit_loop(runtime: Runtime) -> None:
+    """Re-fit the themes every TRIAGE_THEMES_REFIT_HOURS, in a thread (minutes of encoding and
+    clustering must not hold the event loop)."""
+    interval = runtime.settings.themes_refit_hours * 3600
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            summary = await asyncio.to_thread(
+                run_refit, runtime.factory, runtime.settings, actor="scheduled-refit"
+            )
+            log.info("themes re-fitted: %s", summary.as_dict())
+        except Exception:  # a missing encoder or a busy lock now may be fine next round
+            log.exception("theme re-fit failed")
 
 
 def error_response(
@@ -219,6 +237,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "auto",
         ):
             loops.append(asyncio.create_task(_model_poll_loop(current)))
+        if current.settings.themes_refit_hours > 0:
+            loops.append(asyncio.create_task(_themes_refit_loop(current)))
         try:
             yield
         finally:
@@ -250,6 +270,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         access_routes.router,
         routing_routes.router,
         notification_routes.router,
+        theme_routes.router,
         health.router,
     ):
         app.include_router(router)
@@ -260,6 +281,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.include_router(ui_routes.router)
     app.include_router(ui_dashboard.router)
+    app.include_router(ui_themes.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -53,6 +53,12 @@ class PayloadTooLargeError(ServiceError):
     status_code = 413
 
 
+class UnavailableError(ServiceError):
+    """Something the request needs is missing here (e.g. the themes' encoder weights) (503)."""
+
+    status_code = 503
+
+
 class BadGatewayError(ServiceError):
     """A dependency (model store, model file) failed; what was working keeps working."""
 

@@ -360,3 +360,83 @@ def trend_chart(
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def sparkline(title: str, labels: Sequence[str], counts: Sequence[int]) -> str:
+    """A small line of counts per period for a table cell; the figures are in its `<desc>`
+    and the last period's count is written beside it."""
+    width, height, pad = 120, 28, 3
+    if not counts or not any(counts):
+        desc = f"{title}: no items in these periods"
+        return (
+            f'<svg class="sparkline" role="img" aria-label="{escape(desc)}" '
+            f'viewBox="0 0 {width + 34} {height}" width="{width + 34}" height="{height}" '
+            f'xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="{height - pad}" x2="{width}" '
+            f'y2="{height - pad}" class="chart-axis"/><text x="{width + 4}" y="{height - 4}" '
+            'class="chart-tick">0</text></svg>'
+        )
+    top = max(counts)
+    step = width / max(len(counts) - 1, 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - pad - (height - 2 * pad) * c / top:.1f}"
+        for i, c in enumerate(counts)
+    )
+    desc = "; ".join(f"{label}: {count}" for label, count in zip(labels, counts, strict=True))
+    return (
+        f'<svg class="sparkline" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width + 34} {height}" width="{width + 34}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+        f"<desc>{escape(desc)}</desc>"
+        f'<polyline points="{points}" class="spark"/>'
+        f'<text x="{width + 4}" y="{height - 4}" class="chart-tick">{counts[-1]}</text></svg>'
+    )
+
+
+def count_chart(title: str, labels: Sequence[str], counts: Sequence[int]) -> str:
+    """Items per period as columns against a named axis with ticks; every column's figure is
+    in its tooltip and in the chart's `<desc>`, and written above it while there is room."""
+    if not labels or not any(counts):
+        return _empty(title)
+    height, bottom, left, right, top_margin = 230, 190, 62, 20, 20
+    plot_width, plot_height = WIDTH - left - right, bottom - top_margin
+    step = plot_width / len(labels)
+    bar_width = min(max(step - 2, 1.0), 56.0)
+    top = max(counts)
+    figures = "; ".join(f"{label}: {n} items" for label, n in zip(labels, counts, strict=True))
+    parts = _open(title, height, f"Total {sum(counts)} items. {figures}")
+    for tick in sorted({0, top // 2, top}):
+        y = bottom - plot_height * tick / top
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" '
+            f'class="chart-grid"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'class="chart-tick">{tick}</text>'
+        )
+    middle = top_margin + plot_height / 2
+    parts.append(
+        f'<text transform="translate(14 {middle:.0f}) rotate(-90)" text-anchor="middle" '
+        'class="chart-axis-title">items</text>'
+        f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - right}" y2="{bottom}" class="chart-axis"/>'
+    )
+    every = max(1, -(-len(labels) // 7))
+    for i, (label, n) in enumerate(zip(labels, counts, strict=True)):
+        centre = left + i * step + step / 2
+        bar_height = plot_height * n / top if n else 2.0  # a zero is a visible mark
+        css = 'fill="#2563eb"' if n else 'class="chart-zero"'
+        parts.append(
+            f'<rect x="{centre - bar_width / 2:.1f}" y="{bottom - bar_height:.1f}" '
+            f'width="{bar_width:.1f}" height="{bar_height:.1f}" {css}>'
+            f"<title>{escape(label)}: {n} items</title></rect>"
+        )
+        if step >= 18 and n:
+            parts.append(
+                f'<text x="{centre:.1f}" y="{bottom - bar_height - 4:.1f}" text-anchor="middle" '
+                f'class="chart-value">{n}</text>'
+            )
+        if i % every == 0:
+            short = label[5:] if len(label) == 10 and label[4] == "-" else label
+            parts.append(
+                f'<text x="{centre:.1f}" y="{bottom + 16}" text-anchor="middle" '
+                f'class="chart-label">{escape(short)}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from model.labels import Category, Severity
 from service.contract import (
@@ -22,6 +23,7 @@ from service.contract import (
 from service.db import transaction
 from service.deps import Reader, Reviewer, RuntimeDep
 from service.enums import ItemStatus, Owner
+from service.inputs import MAX_ID
 from service.items import flows
 from service.items.queue_order import QUEUE_ORDER
 from service.items.schemas import (
@@ -41,6 +43,8 @@ router = APIRouter(prefix="/v1", tags=["items"], route_class=JsonRoute, response
 Sources = Annotated[list[Source] | None, Query()]
 Severities = Annotated[list[Severity] | None, Query()]
 Categories = Annotated[list[Category] | None, Query()]
+# Items of these themes or incidents (any of them).
+RowIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query()]
 # A state change: its body, the item it names, and the item's status or version.
 STEP = WITH_BODY | NOT_FOUND | CONFLICT
 
@@ -53,6 +57,8 @@ def _filters(
     source: list[str] | None,
     received_from: ReceivedFrom,
     received_to: ReceivedTo,
+    theme_id: list[int] | None = None,
+    incident_id: list[int] | None = None,
 ) -> ItemFilters:
     return ItemFilters(
         status=[s.value for s in status or []],
@@ -62,6 +68,8 @@ def _filters(
         source=list(source or []),
         received_from=received_from,
         received_to=received_to,
+        theme_id=list(theme_id or []),
+        incident_id=list(incident_id or []),
     )
 
 
@@ -76,12 +84,24 @@ def items(
     source: Sources = None,
     received_from: ReceivedFrom = None,
     received_to: ReceivedTo = None,
+    theme_id: RowIds = None,
+    incident_id: RowIds = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ItemPage:
     """Stored items, newest first, filtered and paginated (`total` counts every match)."""
     limit = min(limit, runtime.settings.page_limit)
-    filters = _filters(status, severity, category, owner, source, received_from, received_to)
+    filters = _filters(
+        status,
+        severity,
+        category,
+        owner,
+        source,
+        received_from,
+        received_to,
+        theme_id=theme_id,
+        incident_id=incident_id,
+    )
     with transaction(runtime.factory) as session:
         rows, total = list_items(session=session, filters=filters, limit=limit, offset=offset)
         return ItemPage(items=[to_public(r) for r in rows], total=total, limit=limit, offset=offset)

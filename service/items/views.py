@@ -143,6 +143,8 @@ class ItemFilters:
     source: Sequence[str] = ()
     received_from: datetime | None = None
     received_to: datetime | None = None
+    theme_id: Sequence[int] = ()
+    incident_id: Sequence[int] = ()
 
 
 def _filtered(query: Any, filters: ItemFilters) -> Any:
@@ -152,6 +154,8 @@ def _filtered(query: Any, filters: ItemFilters) -> Any:
         (Item.category, filters.category),
         (Item.owner, filters.owner),
         (Item.source, filters.source),
+        (Item.theme_id, filters.theme_id),
+        (Item.incident_id, filters.incident_id),
     ):
         if values:
             query = query.where(column.in_(list(values)))

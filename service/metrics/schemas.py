@@ -88,6 +88,20 @@ class RepeatIssues(_Section):
     repeat_accounts: list[RepeatAccount]
 
 
+class ThemeSourceCount(_Section):
+    theme_id: int
+    label: str
+    source: str | None
+    items: int
+    share: float | None
+
+
+class RepeatByTheme(_Section):
+    definition: str
+    unit: str
+    rows: list[ThemeSourceCount]
+
+
 class RiskBucket(_Section):
     label: str
     start: str
@@ -157,6 +171,7 @@ class ItemFigures(_Section):
     escalation_response_time: EscalationResponseTime
     resolution_completion: ResolutionCompletion
     repeat_issues: RepeatIssues
+    repeat_by_theme: RepeatByTheme
     reputation_risk_trend: ReputationRiskTrend
     model_agreement: ModelAgreement
     rule_precision: RulePrecision

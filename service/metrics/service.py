@@ -21,7 +21,7 @@ Definitions:
   change, so "resolved" means closed with documented action.
 - **Repeat issue frequency**: item counts by current category, by source, and by (category,
   source); and the accounts with 2 or more items of the same category (account, category,
-  count), most first.
+  count), most first; and by theme and source (`repeat_by_theme`, service/metrics/themes.py).
 - **Reputation risk trend**: per bucket of `received_at`: items, red items (current severity),
   red share. With both range ends given, buckets without items are filled with zeros (red
   share null), unless the range spans more than `MAX_FILLED_BUCKETS` buckets; otherwise only
@@ -75,6 +75,7 @@ from service.clock import as_utc
 from service.enums import UNACKNOWLEDGED_STATUSES, EventKind, ItemStatus
 from service.errors import UnprocessableError
 from service.metrics import schemas as out
+from service.metrics.themes import repeat_by_theme
 from service.tables import Event, Item, Prediction, Review
 
 MAX_FILLED_BUCKETS = 400
@@ -586,6 +587,7 @@ def compute_metrics(
         escalation_response_time=_escalation_response_time(groups, _durations(q)),
         resolution_completion=_resolution_completion(groups),
         repeat_issues=_repeat_issues(groups, _repeat_accounts(q)),
+        repeat_by_theme=repeat_by_theme(session, q.in_range, sum(g.items for g in groups)),
         reputation_risk_trend=_reputation_risk_trend(groups, bucket, rf, rt),
         model_agreement=_model_agreement(_review_groups(q)),
         rule_precision=_rule_precision(_flagged_items(q)),

@@ -102,6 +102,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "escalation_interval_seconds": 0,
+        "themes_refit_hours": 0,
         "model_source": "file",
         # Audit samples are drawn at random; the tests that want them ask for a share.
         "audit_share": 0.0,

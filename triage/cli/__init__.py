@@ -3,7 +3,8 @@
 Commands parse their options, call training and service functions, and print. Each area
 is a module: `model_commands` (train, retrain, classify, evaluate, ...), `lifecycle_commands`
 (calibration sets, promotion, rollback, registered models), `service_commands` (serve, the
-database, API keys, escalation, exports); `common` holds what they share.
+database, API keys, escalation, exports), `themes_commands` (theme re-fit and list);
+`common` holds what they share.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from core.errors import ModelNotFoundError, TriageError
 from triage.cli import lifecycle_commands as lifecycle
 from triage.cli import model_commands as model
 from triage.cli import service_commands as service
+from triage.cli import themes_commands as themes
 from triage.cli.common import echo_err
 
 app = typer.Typer(
@@ -59,6 +61,11 @@ keys_app.command("create")(service.keys_create)
 keys_app.command("list")(service.keys_list)
 keys_app.command("revoke")(service.keys_revoke)
 app.add_typer(keys_app, name="keys")
+
+themes_app = typer.Typer(help="Recurring themes of the stored items.")
+themes_app.command("refit")(themes.themes_refit)
+themes_app.command("list")(themes.themes_list)
+app.add_typer(themes_app, name="themes")
 
 
 def main() -> None:

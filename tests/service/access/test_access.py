@@ -30,6 +30,12 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/policy"): {"admin"},
     ("GET", "/v1/webhooks/deliveries"): {"admin"},
     ("POST", "/v1/webhooks/deliveries/{outbox_id}/redeliver"): {"admin"},
+    ("GET", "/v1/themes"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/v1/themes/{theme_id}"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/themes/refit"): {"admin"},
+    ("POST", "/v1/themes/{theme_id}/rename"): {"admin"},
+    ("POST", "/v1/themes/{theme_id}/merge"): {"admin"},
+    ("POST", "/v1/themes/{theme_id}/split"): {"admin"},
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
 }
@@ -39,12 +45,15 @@ BODIES: dict[str, Any] = {
     "/v1/classify/batch": {"items": [{"text": "How do I add a second admin?"}]},
     "/v1/keys": {"role": "helpdesk", "name": "x"},
     "/v1/model/auto-apply": {"head": "category", "label": "review", "enabled": True},
+    "/v1/themes/{theme_id}/rename": {"label": "x"},
+    "/v1/themes/{theme_id}/merge": {"sources": [2]},
+    "/v1/themes/{theme_id}/split": {"item_ids": [1], "label": "x"},
 }
 
 
 def _call(api: Any, method: str, path: str, headers: dict[str, str]) -> Any:
     concrete = path.replace("{item_id}", "1").replace("{key_id}", "999")
-    concrete = concrete.replace("{outbox_id}", "999")
+    concrete = concrete.replace("{outbox_id}", "999").replace("{theme_id}", "1")
     body = BODIES.get(path, {})
     return api.client.request(
         method, concrete, headers=headers, json=body if method == "POST" else None

@@ -492,6 +492,7 @@ def test_every_metrics_figure_is_in_the_api_schema(api: Any) -> None:
         "escalation_response_time",
         "resolution_completion",
         "repeat_issues",
+        "repeat_by_theme",
         "reputation_risk_trend",
         "model_agreement",
         "rule_precision",

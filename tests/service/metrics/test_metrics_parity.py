@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 
 from service.db import transaction
 from service.metrics.service import DEFINITIONS, HEAD_DEFINITIONS, compute_metrics
+from service.metrics.themes import DEFINITION as THEME_DEFINITION
 from service.tables import Event, Item, Prediction, Review
 
 START = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
@@ -434,6 +435,8 @@ def expected(
                 if n >= 2
             ],
         },
+        # The seed's items are in no theme (tests/service/themes/ checks this section's rows).
+        "repeat_by_theme": {"definition": THEME_DEFINITION, "unit": "items", "rows": []},
         "reputation_risk_trend": _trend(items, bucket, rf, rt),
         "model_agreement": _agreement(items),
         "rule_precision": _precision(items),

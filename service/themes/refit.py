@@ -1,0 +1,310 @@
+"""The periodic re-fit: cluster the recent items again, keep old themes' ids and admins'
+names, record what changed (created, relabelled, merged, split, retired) and move items.
+
+The clustering, labels and id matching are `model.themes` (HDBSCAN, c-TF-IDF, Hungarian
+matching); this module reads the items, stores the results and records them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import ArtifactError
+from core.settings import Settings
+from model.embeddings import load_encoder
+from model.themes import RefitMatch, ThemeFit, ThemeIndex, fit_themes, match_refit
+from model.themes.fit import JOIN_THRESHOLD
+from service.actors import Actor
+from service.clock import utcnow
+from service.db import transaction
+from service.enums import ActorType, ThemeStatus
+from service.errors import ConflictError, UnavailableError
+from service.tables import Item, Theme, ThemeChange
+from service.themes.moves import move_items
+from service.themes.store import next_theme_id, pack_centroid, unpack_centroid
+
+Encode = Callable[[Sequence[str]], NDArray[np.float32]]
+ADMIN_LABEL = "admin"
+KEYWORDS_LABEL = "keywords"
+
+
+@dataclass(frozen=True, slots=True)
+class RefitSummary:
+    """What one re-fit did."""
+
+    items: int  # items of the window that were clustered
+    themes: int  # clusters the re-fit found (none: nothing was changed)
+    created: tuple[int, ...]
+    kept: tuple[int, ...]
+    retired: tuple[int, ...]
+    merged: tuple[int, ...]  # old themes merged into another
+    splits: int
+    relabelled: int
+    moved: int  # items whose theme changed
+    unthemed: int  # items of the window in no theme
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "themes": self.themes,
+            "created": list(self.created),
+            "kept": list(self.kept),
+            "retired": list(self.retired),
+            "merged": list(self.merged),
+            "splits": self.splits,
+            "relabelled": self.relabelled,
+            "moved": self.moved,
+            "unthemed": self.unthemed,
+        }
+
+
+def item_time() -> Any:
+    """When an item happened: its author's `created_at` when given, else when it was received."""
+    return func.coalesce(Item.created_at, Item.received_at)
+
+
+def _window(
+    session: Session, now: datetime, window_days: int, max_items: int
+) -> list[tuple[int, str, int | None]]:
+    """(id, text, theme id) of the newest `max_items` items of the last `window_days`."""
+    when = item_time()
+    rows = session.execute(
+        select(Item.id, Item.text, Item.theme_id)
+        .where(when >= now - timedelta(days=window_days), when <= now)
+        .order_by(when.desc(), Item.id.desc())
+        .limit(max_items)
+    ).all()
+    return [(int(i), str(t), None if th is None else int(th)) for i, t, th in rows]
+
+
+def _old_index(
+    session: Session, members: dict[int, set[int]], vectors: NDArray[np.float64], rows: list[int]
+) -> ThemeIndex:
+    """The active themes before the re-fit, each with its stored centroid, or (a theme an
+    admin split off has none yet) the mean of its members' embeddings in the window."""
+    position = {item_id: row for row, item_id in enumerate(rows)}
+    ids: list[int] = []
+    centroids: list[NDArray[np.float64]] = []
+    for theme_id, centroid in session.execute(
+        select(Theme.id, Theme.centroid)
+        .where(Theme.status == ThemeStatus.ACTIVE.value)
+        .order_by(Theme.id)
+    ).all():
+        if centroid is not None:
+            centroids.append(unpack_centroid(str(centroid)).astype(np.float64))
+        elif members.get(theme_id):
+            centroids.append(vectors[[position[i] for i in members[theme_id]]].mean(axis=0))
+        else:
+            continue  # neither centroid nor members: nothing to match it on
+        ids.append(int(theme_id))
+    dim = vectors.shape[1]
+    matrix = np.stack(centroids) if centroids else np.zeros((0, dim))
+    return ThemeIndex.build(ids, matrix, JOIN_THRESHOLD)
+
+
+def _change(
+    session: Session, theme_id: int, kind: str, actor: str, now: datetime, **data: Any
+) -> None:
+    session.add(
+        ThemeChange(
+            theme_id=theme_id,
+            created_at=now,
+            kind=kind,
+            actor_type=ActorType.MODEL.value,
+            actor=actor,
+            data=data,
+        )
+    )
+
+
+def _store_themes(
+    session: Session,
+    fit: ThemeFit,
+    match: RefitMatch,
+    rows: list[int],
+    *,
+    actor: str,
+    now: datetime,
+) -> tuple[dict[int, str], int]:
+    """Write one Theme row per new cluster; returns each theme's label and how many kept
+    themes got a new keywords label."""
+    labels: dict[int, str] = {}
+    relabelled = 0
+    for cluster, found in enumerate(fit.themes):
+        theme_id = match.theme_ids[cluster]
+        keywords = list(found.keywords)
+        fields: dict[str, Any] = {
+            "keywords": keywords,
+            "centroid": pack_centroid(fit.centroids[cluster]),
+            "size": found.size,
+            "representative_item_ids": [rows[r] for r in found.representatives],
+            "updated_at": now,
+        }
+        theme = session.get(Theme, theme_id)
+        if theme is None:
+            theme = Theme(
+                id=theme_id,
+                label=found.label,
+                label_source=KEYWORDS_LABEL,
+                status=ThemeStatus.ACTIVE.value,
+                created_at=now,
+                **fields,
+            )
+            session.add(theme)
+            _change(session, theme_id, "created", actor, now, label=found.label, size=found.size)
+        else:
+            for name, value in fields.items():
+                setattr(theme, name, value)
+            # An admin's name survives every re-fit; a keywords label follows the keywords.
+            if theme.label_source != ADMIN_LABEL and theme.label != found.label:
+                _change(
+                    session, theme_id, "relabelled", actor, now, old=theme.label, new=found.label
+                )
+                theme.label = found.label
+                relabelled += 1
+        labels[theme_id] = theme.label
+    session.flush()  # new themes exist before items point at them
+    return labels, relabelled
+
+
+def _retire(
+    session: Session, match: RefitMatch, *, actor: str, now: datetime
+) -> tuple[list[int], dict[int, int]]:
+    """Old themes no cluster carries: merged when a merge took them, else retired. Returns
+    the retired ids and source -> the theme it was merged into."""
+    merged_into: dict[int, int] = {}
+    for merge in match.merges:
+        for old in merge.old_theme_ids:
+            if old != merge.into and old in match.retired:
+                merged_into[old] = merge.into
+        _change(session, merge.into, "merged", actor, now, sources=list(merge.old_theme_ids))
+    for split in match.splits:
+        _change(session, split.old_theme_id, "split", actor, now, into=list(split.into))
+    retired: list[int] = []
+    for old in match.retired:
+        theme = session.get(Theme, old)
+        if theme is None:
+            continue
+        theme.updated_at = now
+        if old in merged_into:
+            theme.status = ThemeStatus.MERGED.value
+            theme.merged_into = merged_into[old]
+            _change(session, old, "merged", actor, now, into=merged_into[old])
+        else:
+            theme.status = ThemeStatus.RETIRED.value
+            retired.append(old)
+            _change(session, old, "retired", actor, now)
+    return retired, merged_into
+
+
+def refit_themes(
+    session: Session,
+    *,
+    encode: Encode,
+    now: datetime,
+    window_days: int,
+    max_items: int,
+    actor: str,
+) -> RefitSummary:
+    """Re-fit the themes on the newest `max_items` items of the last `window_days` (by
+    `created_at`, else `received_at`), carrying old themes' ids over (`match_refit`)."""
+    window = _window(session, now, window_days, max_items)
+    if not window:
+        return RefitSummary(0, 0, (), (), (), (), 0, 0, 0, 0)
+    rows = [i for i, _, _ in window]
+    texts = [t for _, t, _ in window]
+    vectors = np.asarray(encode(texts), dtype=np.float64)
+    fit = fit_themes(texts, vectors)
+    if not fit.themes:
+        # Too few items, or none alike: a quiet window is no reason to retire every theme.
+        return RefitSummary(len(window), 0, (), (), (), (), 0, 0, 0, len(window))
+    members: dict[int, set[int]] = defaultdict(set)
+    for item_id, _, theme_id in window:
+        if theme_id is not None:
+            members[theme_id].add(item_id)
+    old = _old_index(session, members, vectors, rows)
+    match = match_refit(
+        old,
+        {t: members.get(t, set()) for t in old.theme_ids},
+        fit,
+        fit.members(rows),
+        next_id=next_theme_id(session),
+    )
+    labels, relabelled = _store_themes(session, fit, match, rows, actor=actor, now=now)
+    retired, merged_into = _retire(session, match, actor=actor, now=now)
+
+    model = Actor(ActorType.MODEL, actor)
+    moves: dict[int, int | None] = {}
+    for row, (item_id, _, theme_id) in enumerate(window):
+        cluster = int(fit.clusters[row])
+        new = match.theme_ids[cluster] if cluster >= 0 else None
+        if new != theme_id:
+            moves[item_id] = new
+    # Items older than the window that belonged to a merged theme follow it.
+    in_window = set(rows)
+    for source, into in merged_into.items():
+        for (item_id,) in session.execute(select(Item.id).where(Item.theme_id == source)).all():
+            if item_id not in in_window:
+                moves[int(item_id)] = into
+    moved = move_items(session, moves, labels, actor=model, now=now, extra={"refit": True})
+    return RefitSummary(
+        items=len(window),
+        themes=len(fit.themes),
+        created=match.fresh,
+        kept=match.kept,
+        retired=tuple(retired),
+        merged=tuple(sorted(merged_into)),
+        splits=len(match.splits),
+        relabelled=relabelled,
+        moved=moved,
+        unthemed=int((fit.clusters < 0).sum()),
+    )
+
+
+@contextmanager
+def refit_lock(folder: Path) -> Iterator[None]:
+    """One re-fit at a time on this machine (the scheduled one, `triage themes refit` and the
+    API's): a second gets ConflictError at once instead of waiting minutes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "themes-refit.lock").open("a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError("a theme re-fit is already running; try again later") from None
+        yield  # released by closing the file
+
+
+def theme_encoder(embeddings_dir: Path) -> Encode:
+    """The sentence encoder themes are fitted in (all-MiniLM-L6-v2, `TRIAGE_EMBEDDINGS_DIR`);
+    UnavailableError (503) when its weights are missing."""
+    try:
+        encoder = load_encoder(embeddings_dir)
+    except ArtifactError as exc:
+        raise UnavailableError(f"themes need the sentence encoder: {exc}") from exc
+    return encoder.encode
+
+
+def run_refit(factory: sessionmaker[Session], settings: Settings, *, actor: str) -> RefitSummary:
+    """Re-fit now with the configured window, encoder and lock, in one transaction."""
+    encode = theme_encoder(settings.embeddings_dir)
+    with refit_lock(settings.cache_dir), transaction(factory) as session:
+        return refit_themes(
+            session,
+            encode=encode,
+            now=utcnow(),
+            window_days=settings.themes_window_days,
+            max_items=settings.themes_max_items,
+            actor=actor,
+        )
