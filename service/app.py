@@ -35,6 +35,7 @@ from service.console import routes as ui_routes
 from service.db import is_unavailable, make_engine, session_factory, transaction
 from service.deps import key_from_headers, principal_for
 from service.errors import ServiceError
+from service.incidents import routes as incident_routes
 from service.items import classify_routes, flows
 from service.items import routes as item_routes
 from service.items.batching import ClassifyBatcher
@@ -245,6 +246,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in (
         classify_routes.router,
         item_routes.router,
+        incident_routes.router,
         metrics_routes.router,
         serving_routes.router,
         access_routes.router,
