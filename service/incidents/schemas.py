@@ -166,3 +166,28 @@ class PublishIn(InputModel):
 
 class IncidentConflictBody(ErrorBody):
     current: IncidentPublic | None = Field(default=None, description="The incident as it is now.")
+
+
+class Durations(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(description="Incidents measured.")
+    p50_seconds: float | None = Field(description="Median; null when none was measured.")
+
+
+class IncidentFigures(BaseModel):
+    """The `incidents` section of GET /v1/metrics (service/incidents/figures.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    definition: str
+    opened: int = Field(description="Incidents opened in the range (by opened_at).")
+    by_kind: dict[IncidentKind, int]
+    open_now: int = Field(description="Incidents open now, whenever opened.")
+    monitoring_now: int
+    time_to_detect: Durations = Field(
+        description="opened_at - first_item_at, on the items' clock, of those opened in range."
+    )
+    time_to_resolve: Durations = Field(
+        description="resolved_at - created_at (wall clock), of those opened in range and resolved."
+    )
