@@ -31,6 +31,7 @@ from service import health
 from service.access import routes as access_routes
 from service.access.keys import seed_bootstrap_key
 from service.console import dashboard as ui_dashboard
+from service.console import incidents as ui_incidents
 from service.console import routes as ui_routes
 from service.db import is_unavailable, make_engine, session_factory, transaction
 from service.deps import key_from_headers, principal_for
@@ -262,6 +263,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.include_router(ui_routes.router)
     app.include_router(ui_dashboard.router)
+    app.include_router(ui_incidents.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
