@@ -30,6 +30,16 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/policy"): {"admin"},
     ("GET", "/v1/webhooks/deliveries"): {"admin"},
     ("POST", "/v1/webhooks/deliveries/{outbox_id}/redeliver"): {"admin"},
+    ("GET", "/v1/incidents"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/incidents"): {"reviewer", "admin"},
+    ("GET", "/v1/incidents/{incident_id}"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/items"): {"reviewer", "admin"},
+    ("DELETE", "/v1/incidents/{incident_id}/items/{item_id}"): {"reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/status"): {"reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/notes"): {"reviewer", "admin"},
+    ("PUT", "/v1/incidents/{incident_id}/status-text"): {"reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/publish"): {"admin"},
+    ("GET", "/v1/incidents/{incident_id}/affected-accounts"): {"helpdesk", "reviewer", "admin"},
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
 }
@@ -44,7 +54,7 @@ BODIES: dict[str, Any] = {
 
 def _call(api: Any, method: str, path: str, headers: dict[str, str]) -> Any:
     concrete = path.replace("{item_id}", "1").replace("{key_id}", "999")
-    concrete = concrete.replace("{outbox_id}", "999")
+    concrete = concrete.replace("{outbox_id}", "999").replace("{incident_id}", "999")
     body = BODIES.get(path, {})
     return api.client.request(
         method, concrete, headers=headers, json=body if method == "POST" else None
