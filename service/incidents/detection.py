@@ -234,7 +234,7 @@ def _apply_open(
         return
     existing = work.find(decision.incident_key)
     if existing is not None:  # applied before (a worker that retries a round)
-        linked = link_items(session, existing, rows, DETECTOR, now=now, reason="theme")
+        linked = link_items(session, existing, rows, DETECTOR, now=now, reason="opened")
         work.linked(existing, linked)
         return
     incident = _open(session, policy, decision, rows, now)

@@ -106,6 +106,16 @@ def link_items(
         ],
     )
     for item in moving:
+        if item.incident_id is not None:  # the incident it leaves says so on its timeline
+            add_event(
+                session,
+                item.incident_id,
+                IncidentEventKind.ITEM_UNLINKED,
+                actor,
+                now=now,
+                item_id=item.id,
+                data={"moved_to_incident_id": incident.id},
+            )
         add_event(
             session,
             incident.id,

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from model.labels import AccountTier, Category, Severity
 from service.contract import ErrorBody
@@ -14,6 +14,16 @@ from service.enums import ActorType, IncidentKind, IncidentStatus, ItemStatus, O
 from service.inputs import MAX_ID, InputModel
 
 ItemIdValue = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+# A title or text a person writes: something to read, not only spaces.
+Written = Annotated[str, AfterValidator(_not_blank)]
 
 
 class IncidentEventKind(StrEnum):
@@ -132,7 +142,7 @@ class AffectedAccounts(BaseModel):
 class IncidentIn(InputModel):
     """A human opens an incident (kind manual)."""
 
-    title: str = Field(min_length=1, max_length=300)
+    title: Written = Field(min_length=1, max_length=300)
     owner: Owner | None = Field(
         default=None, description="Left out: routed by the policy from its items."
     )
@@ -152,12 +162,12 @@ class StatusIn(InputModel):
 
 
 class NoteIn(InputModel):
-    text: str = Field(min_length=1, max_length=5000)
+    text: Written = Field(min_length=1, max_length=5000)
 
 
 class StatusTextIn(InputModel):
     version: int = Field(ge=1, le=MAX_ID, description="A stale one gets 409.")
-    text: str = Field(min_length=1, max_length=5000)
+    text: Written = Field(min_length=1, max_length=5000)
 
 
 class PublishIn(InputModel):

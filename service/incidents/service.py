@@ -88,7 +88,7 @@ def open_incident(
         detector_open=False,
         kind=IncidentKind.MANUAL.value,
         status=IncidentStatus.OPEN.value,
-        title=title.strip() or title,
+        title=title.strip(),
         reason=note or "opened by a person",
         theme_id=None,
         owner=(owner or routing.owner).value,

@@ -235,6 +235,8 @@ def test_bad_input_is_refused_and_changes_nothing(make_api: Any) -> None:
     refused(api.post(f"/v1/incidents/{iid}/items", json={"item_ids": ["one"]}), 422)
     refused(api.post("/v1/incidents", json={"title": "x", "item_ids": [999999]}), 404)
     refused(api.post("/v1/incidents", json={"title": ""}), 422)
+    refused(api.post("/v1/incidents", json={"title": "   "}), 422)
+    refused(api.post(f"/v1/incidents/{iid}/notes", json={"text": " \n "}), 422)
     refused(api.post("/v1/incidents", json={"title": "x", "owner": "ceo"}), 422)
     refused(api.post("/v1/incidents", json={"title": "x", "severity": "red"}), 422)
     refused(
@@ -274,3 +276,20 @@ def test_bad_input_is_refused_and_changes_nothing(make_api: Any) -> None:
     assert len(_updates(api)) == notifications
     assert api.get("/v1/incidents").json()["total"] == 1
     assert api.get(f"/v1/items/{ids[1]}").json()["incident_id"] is None
+
+
+def test_an_item_moved_to_another_incident_leaves_the_first(make_api: Any) -> None:
+    api = make_api()
+    ids = _items(api)
+    first = _open(api, ids[:2])
+    second = _open(api, [])
+    moved = api.post(f"/v1/incidents/{second['id']}/items", json={"item_ids": [ids[0]]})
+    assert moved.status_code == 200 and moved.json()["item_ids"] == [ids[0]]
+    before = api.get(f"/v1/incidents/{first['id']}").json()
+    assert before["item_ids"] == [ids[1]]
+    last = before["events"][-1]
+    assert (last["kind"], last["item_id"]) == ("item_unlinked", ids[0])
+    assert last["data"] == {"moved_to_incident_id": second["id"]}
+    item = api.get(f"/v1/items/{ids[0]}").json()
+    linked = [e for e in item["events"] if e["kind"] == "incident_linked"]
+    assert [e["data"]["previous_incident_id"] for e in linked] == [None, first["id"]]
