@@ -31,11 +31,13 @@ from service import health
 from service.access import routes as access_routes
 from service.access.keys import seed_bootstrap_key
 from service.console import dashboard as ui_dashboard
+from service.console import incidents as ui_incidents
 from service.console import routes as ui_routes
 from service.console import themes as ui_themes
 from service.db import is_unavailable, make_engine, session_factory, transaction
 from service.deps import key_from_headers, principal_for
 from service.errors import ServiceError
+from service.incidents import routes as incident_routes
 from service.items import classify_routes, flows
 from service.items import routes as item_routes
 from service.items.batching import ClassifyBatcher
@@ -265,6 +267,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in (
         classify_routes.router,
         item_routes.router,
+        incident_routes.router,
         metrics_routes.router,
         serving_routes.router,
         access_routes.router,
@@ -282,6 +285,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(ui_routes.router)
     app.include_router(ui_dashboard.router)
     app.include_router(ui_themes.router)
+    app.include_router(ui_incidents.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

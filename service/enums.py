@@ -84,3 +84,7 @@ class IncidentStatus(StrEnum):
     OPEN = "open"
     MONITORING = "monitoring"  # the burst is over (or the owner says so); watching for more
     RESOLVED = "resolved"
+
+
+# Incidents whose owner has their items: those items are not escalated one by one.
+ACTIVE_INCIDENT_STATUSES = (IncidentStatus.OPEN, IncidentStatus.MONITORING)

@@ -11,18 +11,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.actors import SYSTEM, Actor
 from service.clock import utcnow
-from service.enums import UNACKNOWLEDGED_STATUSES, EventKind, ItemStatus, Owner
+from service.enums import (
+    ACTIVE_INCIDENT_STATUSES,
+    UNACKNOWLEDGED_STATUSES,
+    EventKind,
+    ItemStatus,
+    Owner,
+)
 from service.errors import ConflictError
 from service.items.intake import record_event
 from service.items.schemas import DismissIn, ResolveIn, ReviewPublic
 from service.items.views import get_item, to_public
 from service.routing.policy import RoutingPolicy
-from service.tables import Item
+from service.tables import Incident, Item
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +182,12 @@ def escalate_overdue(
                 Item.status.in_([s.value for s in UNACKNOWLEDGED_STATUSES]),
                 Item.due_at < now,
                 Item.owner != Owner.LEADERSHIP.value,
+                # An item in an open or monitoring incident does not page its own owner: the
+                # incident's owner has it (issue 18). Its own review still happens.
+                ~exists().where(
+                    Incident.id == Item.incident_id,
+                    Incident.status.in_([s.value for s in ACTIVE_INCIDENT_STATUSES]),
+                ),
             )
         )
         .options(selectinload(Item.events), selectinload(Item.predictions))

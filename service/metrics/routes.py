@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from service.clock import as_utc
 from service.contract import KEYED, JsonRoute, ReceivedFrom, ReceivedTo
 from service.db import transaction
 from service.deps import Reader, RuntimeDep
+from service.incidents.figures import incident_figures
 from service.metrics.schemas import MetricsOut
 from service.metrics.service import compute_metrics
 from service.serving.audit import audit_section
@@ -25,11 +27,17 @@ def metrics(
     bucket: Annotated[Literal["day", "week"], Query(description="Trend bucket.")] = "day",
 ) -> MetricsOut:
     """Response time, completion rate, repeat issues, risk trend, agreement, rule precision,
-    and the live precision of auto-applied labels from audit samples (`audit`)."""
+    the live precision of auto-applied labels from audit samples (`audit`), and incidents
+    opened in the range, open now, time to detect and to resolve (`incidents`)."""
     with transaction(runtime.factory) as session:
         figures = compute_metrics(
             session=session, received_from=received_from, received_to=received_to, bucket=bucket
         )
         audit = audit_section(session, triager=runtime.holder.triager, settings=runtime.settings)
-    # The sections are validated models already; MetricsOut only adds `audit` beside them.
-    return MetricsOut(**dict(figures), audit=audit)
+        incidents = incident_figures(
+            session=session,
+            opened_from=as_utc(received_from) if received_from else None,
+            opened_to=as_utc(received_to) if received_to else None,
+        )
+    # The sections are validated models already; MetricsOut only adds `audit` and `incidents`.
+    return MetricsOut(**dict(figures), audit=audit, incidents=incidents)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.incidents.schemas import IncidentFigures
 from service.serving.schemas import AuditSection
 
 
@@ -178,6 +179,8 @@ class ItemFigures(_Section):
 
 
 class MetricsOut(ItemFigures):
-    """The managers' figures, and the live precision of auto-applied labels (`audit`)."""
+    """The managers' figures, the live precision of auto-applied labels (`audit`), and the
+    incidents opened in the range (`incidents`)."""
 
     audit: AuditSection
+    incidents: IncidentFigures

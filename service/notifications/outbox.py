@@ -42,7 +42,7 @@ class Claimed:
     id: int
     delivery_id: str
     kind: str
-    item_id: int
+    item_id: int | None
     event_id: int | None
     payload: dict[str, Any]
     attempts: int
@@ -61,8 +61,10 @@ def enqueue(*, session: Session, notifications: Sequence[Notification]) -> None:
                 "delivery_id": str(uuid.uuid4()),
                 "kind": n.kind,
                 "item_id": n.item_id,
+                "incident_id": n.incident_id,
                 "event_id": n.event_id,
-                "payload": {"item": n.item, "event": n.event},
+                "payload": {"item": n.item, "event": n.event}
+                | ({"incident": n.incident} if n.incident is not None else {}),
                 "status": DeliveryStatus.PENDING.value,
                 "attempts": 0,
                 "next_attempt_at": now,

@@ -18,7 +18,8 @@ class DeliveryPublic(BaseModel):
     id: int
     delivery_id: str
     kind: NotificationKind
-    item_id: int
+    item_id: int | None
+    incident_id: int | None = None
     event_id: int | None
     status: DeliveryStatus
     attempts: int

@@ -61,7 +61,9 @@ def post(
             "sent_at": datetime.now(UTC).isoformat(),
             "item": claimed.payload["item"],
             "event": claimed.payload.get("event"),
-        },
+        }
+        # An incident's notification carries the incident too (its `item` is null).
+        | ({"incident": claimed.payload["incident"]} if "incident" in claimed.payload else {}),
         default=str,
     ).encode("utf-8")
     headers = {
@@ -80,11 +82,16 @@ def post(
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    kind: str  # red_item | escalation
-    item_id: int
+    """One webhook to store: about an item (red_item, escalation; `item` is its public fields)
+    or about an incident (incident_opened, incident_updated; `incident`, no item)."""
+
+    kind: str
+    item_id: int | None
     event_id: int | None
-    item: dict[str, Any]
+    item: dict[str, Any] | None
     event: dict[str, Any] | None = None
+    incident_id: int | None = None
+    incident: dict[str, Any] | None = None
 
 
 class Notifier:

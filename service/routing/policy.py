@@ -12,13 +12,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from string import Formatter
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import TriageError
 from model.labels import AccountTier, Category, FlagFamily, Severity
-from service.enums import Owner, ResponseRule
+from service.enums import IncidentKind, Owner, ResponseRule
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "routing_policy.json"
 
@@ -49,6 +50,81 @@ class RoutingRule(BaseModel):
     acknowledge_within_minutes: int = Field(gt=0, le=60 * 24 * 30)
 
 
+Cosine = Annotated[float, Field(ge=-1.0, le=1.0)]
+# The placeholders an incident's status-text template may use (service/incidents/records.py).
+STATUS_TEXT_FIELDS = frozenset({"title", "opened_at", "kind", "owner", "count"})
+DEFAULT_STATUS_TEXT = (
+    "We are aware of an issue: {title}. Our team has been investigating since {opened_at} "
+    "and will post an update here as soon as we know more."
+)
+
+
+class DetectorThresholds(BaseModel):
+    """The burst detector's thresholds (model/incidents/types.py `BurstConfig`); a field left
+    out keeps the library's default. Durations are in minutes or hours, as named."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_minutes: float | None = Field(default=None, gt=0)
+    alpha: float | None = Field(default=None, gt=0, lt=1)
+    min_count: int | None = Field(default=None, ge=1)
+    min_ratio: float | None = Field(default=None, gt=0)
+    baseline_half_life_hours: float | None = Field(default=None, gt=0)
+    prior_rate_per_hour: float | None = Field(default=None, ge=0)
+    prior_hours: float | None = Field(default=None, gt=0)
+    peak_factor: float | None = Field(default=None, gt=0)
+    warmup_hours: float | None = Field(default=None, ge=0)
+    group_threshold: Cosine | None = None
+    link_threshold: Cosine | None = None
+    link_floor: Cosine | None = None
+    link_odds: float | None = Field(default=None, gt=0)
+    history_size: int | None = Field(default=None, ge=1)
+    history_stride: int | None = Field(default=None, ge=1)
+    max_recent: int | None = Field(default=None, ge=1)
+    mean_items: int | None = Field(default=None, ge=1)
+    idle_close_hours: float | None = Field(default=None, gt=0)
+    campaign_min_authors: int | None = Field(default=None, ge=2)
+    campaign_threshold: Cosine | None = None
+    campaign_categories: list[Category] | None = None
+    campaign_category_share: float | None = Field(default=None, ge=0, le=1)
+    max_evidence: int | None = Field(default=None, ge=1)
+
+
+def _default_due_hours() -> dict[IncidentKind, float]:
+    return {IncidentKind.BURST: 4.0, IncidentKind.CAMPAIGN: 8.0, IncidentKind.MANUAL: 24.0}
+
+
+class IncidentPolicy(BaseModel):
+    """Incidents (issue 18): the detector's thresholds, how soon an incident's owner must act,
+    a campaign's owner, and the customer-facing status text's template."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    detector: DetectorThresholds = DetectorThresholds()
+    due_hours: dict[IncidentKind, float] = Field(default_factory=_default_due_hours)
+    # DOMAIN.md: a campaign is evidence for the marketing owner.
+    campaign_owner: Owner = Owner.MARKETING
+    campaign_response_rule: ResponseRule = ResponseRule.EVIDENCE_COLLECTION
+    template: str = Field(default=DEFAULT_STATUS_TEXT, min_length=1, max_length=5000)
+
+    @model_validator(mode="after")
+    def _check(self) -> IncidentPolicy:
+        for kind in IncidentKind:
+            hours = self.due_hours.get(kind)
+            if hours is None or not 0 < hours <= 24 * 30:
+                raise ValueError(f"due_hours needs {kind.value!r} between 0 and 720 hours")
+        try:
+            used = {name for _, name, _, _ in Formatter().parse(self.template) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"template is not a format string: {exc}") from None
+        unknown = sorted(used - STATUS_TEXT_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"template uses unknown placeholders {unknown}; known: {sorted(STATUS_TEXT_FIELDS)}"
+            )
+        return self
+
+
 class RoutingPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,6 +134,7 @@ class RoutingPolicy(BaseModel):
     rules: list[RoutingRule] = Field(min_length=1)
     escalation: dict[Owner, Owner]
     escalated_acknowledge_within_minutes: int = Field(gt=0)
+    incidents: IncidentPolicy = IncidentPolicy()
 
     @model_validator(mode="after")
     def _complete(self) -> RoutingPolicy:

@@ -36,6 +36,16 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/themes/{theme_id}/rename"): {"admin"},
     ("POST", "/v1/themes/{theme_id}/merge"): {"admin"},
     ("POST", "/v1/themes/{theme_id}/split"): {"admin"},
+    ("GET", "/v1/incidents"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/incidents"): {"reviewer", "admin"},
+    ("GET", "/v1/incidents/{incident_id}"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/items"): {"reviewer", "admin"},
+    ("DELETE", "/v1/incidents/{incident_id}/items/{item_id}"): {"reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/status"): {"reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/notes"): {"reviewer", "admin"},
+    ("PUT", "/v1/incidents/{incident_id}/status-text"): {"reviewer", "admin"},
+    ("POST", "/v1/incidents/{incident_id}/publish"): {"admin"},
+    ("GET", "/v1/incidents/{incident_id}/affected-accounts"): {"helpdesk", "reviewer", "admin"},
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
 }
@@ -53,7 +63,11 @@ BODIES: dict[str, Any] = {
 
 def _call(api: Any, method: str, path: str, headers: dict[str, str]) -> Any:
     concrete = path.replace("{item_id}", "1").replace("{key_id}", "999")
-    concrete = concrete.replace("{outbox_id}", "999").replace("{theme_id}", "1")
+    concrete = (
+        concrete.replace("{outbox_id}", "999")
+        .replace("{theme_id}", "1")
+        .replace("{incident_id}", "999")
+    )
     body = BODIES.get(path, {})
     return api.client.request(
         method, concrete, headers=headers, json=body if method == "POST" else None

@@ -497,6 +497,7 @@ def test_every_metrics_figure_is_in_the_api_schema(api: Any) -> None:
         "model_agreement",
         "rule_precision",
         "audit",
+        "incidents",
     }
     assert metrics["additionalProperties"] is False
     assert {"label", "items", "red", "red_share"} <= set(schemas["RiskBucket"]["properties"])

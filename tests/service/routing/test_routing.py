@@ -75,7 +75,7 @@ def test_default_policy(given: dict[str, object], owner: str, rule: str, minutes
     decided = route(load_policy(), facts(**given), now=NOW)
     assert (decided.owner.value, decided.rule) == (owner, rule)
     assert decided.due_at == NOW + timedelta(minutes=minutes)
-    assert decided.policy_version == "routing.v1"
+    assert decided.policy_version == "routing.v2"
 
 
 def _write(tmp_path: Path, change: object) -> Path:
