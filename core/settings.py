@@ -158,6 +158,19 @@ class Settings(BaseSettings):
     themes_max_items: int = Field(
         default=20000, ge=10, le=1_000_000, description="Most items (newest) a re-fit clusters."
     )
+    patterns_interval_seconds: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="How often the service assigns themes to new items and runs the burst "
+        "detector over them (off the request path); 0: never (`triage patterns run` still works).",
+    )
+    patterns_batch: int = Field(
+        default=256,
+        gt=0,
+        le=10_000,
+        description="Most items one pattern round analyses (the theme encoder costs 7-9 ms per "
+        "item on a core; a full round is followed at once by the next).",
+    )
     webhook_url: str | None = Field(default=None, description="Where notifications are POSTed.")
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key that signs every webhook body."

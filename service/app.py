@@ -44,6 +44,7 @@ from service.items.batching import ClassifyBatcher
 from service.metrics import routes as metrics_routes
 from service.notifications import routes as notification_routes
 from service.notifications.webhooks import Notifier
+from service.patterns import flows as pattern_flows
 from service.routing import routes as routing_routes
 from service.routing.policy import load_policy
 from service.runtime import Runtime
@@ -95,6 +96,22 @@ async def _escalation_loop(runtime: Runtime) -> None:
                 log.info("escalated %d overdue item(s)", len(moved))
         except Exception:  # keep the loop alive; the next round retries
             log.exception("escalation round failed")
+
+
+async def _patterns_loop(runtime: Runtime) -> None:
+    """Themes and incidents for new items, off the request path; a full round is followed at
+    once by the next, so a backlog drains at the encoder's pace."""
+    interval = runtime.settings.patterns_interval_seconds
+    while True:
+        try:
+            done = await run_in_threadpool(pattern_flows.analyse, runtime)
+            if done.incidents:
+                log.info("incidents opened or changed: %s", list(done.incidents))
+            if done.items == runtime.settings.patterns_batch:
+                continue
+        except Exception:  # a database that is down now may answer next round
+            log.exception("pattern round failed")
+        await asyncio.sleep(interval)
 
 
 async def _model_poll_loop(runtime: Runtime) -> None:
@@ -234,6 +251,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         loops = []
         if current.settings.escalation_interval_seconds > 0:
             loops.append(asyncio.create_task(_escalation_loop(current)))
+        if current.settings.patterns_interval_seconds > 0:
+            loops.append(asyncio.create_task(_patterns_loop(current)))
         if current.settings.model_poll_seconds > 0 and current.settings.model_source in (
             "champion",
             "auto",

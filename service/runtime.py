@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,9 @@ from service.notifications.webhooks import Notifier
 from service.routing.policy import RoutingPolicy
 from service.serving.audit import AutoApplyGate
 from service.serving.holder import ModelHolder
+
+if TYPE_CHECKING:  # the worker's module imports the domains, which import this one
+    from service.patterns.worker import PatternWorker
 
 KEY_CACHE_SECONDS = 5.0
 
@@ -35,6 +39,8 @@ class Runtime:
     batcher: ClassifyBatcher = field(init=False)
     # Draws audit samples and holds back switched-off classes (service/serving/audit.py).
     gate: AutoApplyGate = field(init=False)
+    # Themes and the burst detector (service/patterns/): set at the first round.
+    patterns: PatternWorker | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.gate = AutoApplyGate.from_settings(self.settings)

@@ -184,6 +184,8 @@ def e2e_settings(database_url: str, model_path: Path, **overrides: Any) -> Setti
         "database_url": database_url,
         "escalation_interval_seconds": 0,
         "themes_refit_hours": 0,
+        # Tests run pattern rounds themselves (service.patterns.flows.analyse).
+        "patterns_interval_seconds": 0,
         "model_source": "file",
         "model_path": model_path,
         # Audit samples are drawn at random; the tests that want them ask for a share.

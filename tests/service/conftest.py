@@ -103,6 +103,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "escalation_interval_seconds": 0,
         "themes_refit_hours": 0,
+        # Tests run pattern rounds themselves (service.patterns.flows.analyse).
+        "patterns_interval_seconds": 0,
         "model_source": "file",
         # Audit samples are drawn at random; the tests that want them ask for a share.
         "audit_share": 0.0,

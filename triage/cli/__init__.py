@@ -56,6 +56,10 @@ db_app = typer.Typer(help="The service database (SQLite by default, PostgreSQL v
 db_app.command("upgrade")(service.db_upgrade)
 app.add_typer(db_app, name="db")
 
+patterns_app = typer.Typer(help="Themes and incidents of stored items (issue 18).")
+patterns_app.command("run")(service.patterns_run)
+app.add_typer(patterns_app, name="patterns")
+
 keys_app = typer.Typer(help="API keys of the service.")
 keys_app.command("create")(service.keys_create)
 keys_app.command("list")(service.keys_list)

@@ -1,4 +1,4 @@
-"""Service commands: db upgrade, serve, keys, escalate-overdue, export-corrections."""
+"""Service commands: db upgrade, serve, keys, escalate-overdue, export-corrections, patterns."""
 
 from __future__ import annotations
 
@@ -124,3 +124,26 @@ def export_corrections(
 
     count = export_corrections_csv(get_settings().database_url, output)
     typer.echo(f"{count} reviewed item(s) written to {output}")
+
+
+def patterns_run() -> None:
+    """Give every item not analysed yet its theme and run the burst detector over them (the
+    service does it itself every TRIAGE_PATTERNS_INTERVAL_SECONDS; this drains a backlog)."""
+    from service.app import build_runtime
+    from service.db import migrate
+    from service.patterns.flows import analyse_all
+
+    settings = get_settings()
+    migrate(settings.database_url)
+    runtime = build_runtime(settings.model_copy(update={"model_source": "none"}))
+    runtime.notifier.start()
+    rounds = analyse_all(runtime)
+    runtime.notifier.wait_idle(10.0)
+    runtime.notifier.stop()
+    runtime.engine.dispose()
+    incidents = sorted({i for r in rounds for i in r.incidents})
+    typer.echo(
+        f"analysed {sum(r.items for r in rounds)} item(s): {sum(r.themed for r in rounds)} "
+        f"joined a theme, {sum(r.linked for r in rounds)} linked to an incident"
+        + (f"; incidents opened or changed: {incidents}" if incidents else "")
+    )
