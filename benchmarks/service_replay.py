@@ -46,6 +46,7 @@ from service.access.keys import create_key
 from service.app import build_runtime, create_app
 from service.db import migrate, transaction
 from service.enums import Role
+from service.patterns.encoders import theme_encoder_name
 from service.patterns.flows import analyse_all
 from service.runtime import Runtime
 from service.tables import Incident, Theme
@@ -117,6 +118,7 @@ def replay(runtime: Runtime, client: TestClient, key: str, items: Sequence[Item]
                     window_days=28,
                     max_items=20_000,
                     actor="replay",
+                    encoder_name=theme_encoder_name(),
                 )
             refit_seconds.append(time.perf_counter() - started)
     return {"ids": ids, "worker_seconds": worker_seconds, "refit_seconds": refit_seconds}

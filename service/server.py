@@ -28,6 +28,7 @@ APP_FACTORY = "service.app:create_app"
 
 
 BACKLOG = 2048  # uvicorn's default
+WORKER_READY_SECONDS = 60  # how long a restarted worker may take to become ready
 
 
 def run(settings: Settings, listener: socket.socket, workers: int) -> None:
@@ -53,7 +54,15 @@ def run(settings: Settings, listener: socket.socket, workers: int) -> None:
         os.environ["TRIAGE_UI_SECRET"] = secrets.token_urlsafe(32)
     os.environ["TRIAGE_SUPERVISOR_PID"] = str(os.getpid())
     config = uvicorn.Config(
-        APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="info"
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        # uvicorn gives a new worker 5 s to start on a restart (a model reload), then keeps
+        # the old one; loading the libraries and the model takes 4-8 s on a busy 2-core machine.
+        timeout_worker_healthcheck=WORKER_READY_SECONDS,
     )
     Multiprocess(config, sockets=[listener]).run()
 

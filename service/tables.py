@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     false,
@@ -410,3 +411,18 @@ class PatternState(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     state: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ItemVector(Base):
+    """An item's embedding in the theme encoder's space (float16, little-endian), written once
+    by the pattern worker: a re-fit clusters these instead of encoding its whole window again
+    (tens of milliseconds per long text). `encoder` names the model; another one's vectors are
+    encoded afresh."""
+
+    __tablename__ = "item_vectors"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    encoder: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

@@ -19,8 +19,6 @@ from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import HDBSCAN
-from sklearn.decomposition import PCA
 
 from model.themes.index import ThemeIndex, unit_rows
 from model.themes.labels import ctfidf_keywords
@@ -92,6 +90,10 @@ def fit_themes(
 ) -> ThemeFit:
     """Themes of `texts` from their sentence `embeddings` (one row per text), without being
     told how many. `join_threshold=None` leaves HDBSCAN's noise as no theme."""
+    # Imported here: a service process that only joins items to themes never loads them.
+    from sklearn.cluster import HDBSCAN
+    from sklearn.decomposition import PCA
+
     vectors = unit_rows(embeddings)
     if len(vectors) != len(texts):
         raise ValueError("one embedding row per text is needed")

@@ -31,6 +31,7 @@ class PatternEncoders:
     theme: Encode | None
     detector: Encode | None
     detector_dim: int
+    theme_name: str = ""  # the theme encoder's folder name, stored with each item's vector
 
 
 def _minilm() -> Encode:
@@ -57,4 +58,13 @@ def load_pattern_encoders() -> PatternEncoders:
         detector = lambda texts: static.encode(texts).astype(np.float32)  # noqa: E731
     except ArtifactError as exc:
         log.warning("incident detection is off: %s", exc)
-    return PatternEncoders(theme=theme, detector=detector, detector_dim=dim)
+    return PatternEncoders(
+        theme=theme, detector=detector, detector_dim=dim, theme_name=theme_encoder_name()
+    )
+
+
+def theme_encoder_name() -> str:
+    """What item vectors are stored under: the theme encoder's folder (a re-fit uses the same)."""
+    from core.settings import get_settings
+
+    return get_settings().embeddings_dir.name

@@ -46,7 +46,7 @@ from service.notifications.webhooks import Notifier
 from service.patterns.encoders import PatternEncoders
 from service.routing.policy import RoutingPolicy
 from service.tables import Incident, Item, PatternState, Theme
-from service.themes import load_index, theme_index_stamp
+from service.themes import load_index, save_vectors, theme_index_stamp
 from service.themes.moves import move_items
 
 log = logging.getLogger(__name__)
@@ -143,10 +143,21 @@ def _forget_closed(session: Session, detector: BurstDetector) -> None:
 def _assign_themes(
     session: Session, worker: PatternWorker, items: Sequence[Item]
 ) -> list[int | None]:
-    index = worker.theme_index(session) if worker.encoders.theme is not None else None
-    if index is None or not len(index) or worker.encoders.theme is None:
+    """Each item's nearest theme, or None; its vector is stored for the next re-fit (even
+    before the first themes exist, so that re-fit encodes nothing)."""
+    encode = worker.encoders.theme
+    if encode is None:
         return [None] * len(items)
-    return index.assign_batch(worker.encoders.theme([item.text for item in items]))
+    vectors = encode([item.text for item in items])
+    save_vectors(
+        session,
+        worker.encoders.theme_name,
+        {item.id: vector for item, vector in zip(items, vectors, strict=True)},
+    )
+    index = worker.theme_index(session)
+    if index is None or not len(index):
+        return [None] * len(items)
+    return index.assign_batch(vectors)
 
 
 def _observe(

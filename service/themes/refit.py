@@ -33,7 +33,13 @@ from service.enums import ActorType, ThemeStatus
 from service.errors import ConflictError, UnavailableError
 from service.tables import Item, Theme, ThemeChange
 from service.themes.moves import move_items
-from service.themes.store import next_theme_id, pack_centroid, unpack_centroid
+from service.themes.store import (
+    load_vectors,
+    next_theme_id,
+    pack_centroid,
+    save_vectors,
+    unpack_centroid,
+)
 
 Encode = Callable[[Sequence[str]], NDArray[np.float32]]
 ADMIN_LABEL = "admin"
@@ -54,6 +60,7 @@ class RefitSummary:
     relabelled: int
     moved: int  # items whose theme changed
     unthemed: int  # items of the window in no theme
+    encoded: int = 0  # items of the window without a stored vector, encoded now
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +74,7 @@ class RefitSummary:
             "relabelled": self.relabelled,
             "moved": self.moved,
             "unthemed": self.unthemed,
+            "encoded": self.encoded,
         }
 
 
@@ -87,6 +95,26 @@ def _window(
         .limit(max_items)
     ).all()
     return [(int(i), str(t), None if th is None else int(th)) for i, t, th in rows]
+
+
+def _window_vectors(
+    session: Session,
+    encode: Encode,
+    encoder_name: str | None,
+    rows: Sequence[int],
+    texts: Sequence[str],
+) -> tuple[NDArray[np.float64], int]:
+    """The window's embeddings, in its order: stored ones, the rest encoded (and stored);
+    and how many were encoded."""
+    found = load_vectors(session, encoder_name, rows) if encoder_name else {}
+    missing = [row for row, item_id in enumerate(rows) if item_id not in found]
+    if missing:
+        fresh = np.asarray(encode([texts[row] for row in missing]), dtype=np.float32)
+        encoded = {rows[row]: vector for row, vector in zip(missing, fresh, strict=True)}
+        if encoder_name:
+            save_vectors(session, encoder_name, encoded)
+        found.update(encoded)
+    return np.stack([found[item_id] for item_id in rows]).astype(np.float64), len(missing)
 
 
 def _old_index(
@@ -217,19 +245,23 @@ def refit_themes(
     window_days: int,
     max_items: int,
     actor: str,
+    encoder_name: str | None = None,
 ) -> RefitSummary:
     """Re-fit the themes on the newest `max_items` items of the last `window_days` (by
-    `created_at`, else `received_at`), carrying old themes' ids over (`match_refit`)."""
+    `created_at`, else `received_at`), carrying old themes' ids over (`match_refit`).
+
+    With `encoder_name`, items' stored vectors by that encoder are used (the pattern worker
+    stores one per item) and only the others are encoded, then stored."""
     window = _window(session, now, window_days, max_items)
     if not window:
         return RefitSummary(0, 0, (), (), (), (), 0, 0, 0, 0)
     rows = [i for i, _, _ in window]
     texts = [t for _, t, _ in window]
-    vectors = np.asarray(encode(texts), dtype=np.float64)
+    vectors, encoded = _window_vectors(session, encode, encoder_name, rows, texts)
     fit = fit_themes(texts, vectors)
     if not fit.themes:
         # Too few items, or none alike: a quiet window is no reason to retire every theme.
-        return RefitSummary(len(window), 0, (), (), (), (), 0, 0, 0, len(window))
+        return RefitSummary(len(window), 0, (), (), (), (), 0, 0, 0, len(window), encoded)
     members: dict[int, set[int]] = defaultdict(set)
     for item_id, _, theme_id in window:
         if theme_id is not None:
@@ -270,6 +302,7 @@ def refit_themes(
         relabelled=relabelled,
         moved=moved,
         unthemed=int((fit.clusters < 0).sum()),
+        encoded=encoded,
     )
 
 
@@ -307,4 +340,5 @@ def run_refit(factory: sessionmaker[Session], settings: Settings, *, actor: str)
             window_days=settings.themes_window_days,
             max_items=settings.themes_max_items,
             actor=actor,
+            encoder_name=settings.embeddings_dir.name,
         )

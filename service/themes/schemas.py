@@ -116,3 +116,6 @@ class RefitOut(BaseModel):
     relabelled: int
     moved: int
     unthemed: int
+    encoded: int = Field(
+        description="Items of the window without a stored vector, encoded by this re-fit."
+    )

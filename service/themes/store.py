@@ -1,22 +1,27 @@
 """Themes as stored: centroids packed into text, the online index over the active themes, a
-cheap stamp that tells a worker when to reload it, and the next free theme id."""
+cheap stamp that tells a worker when to reload it, the next free theme id, and the items'
+theme embeddings, kept so that a re-fit does not encode its window again."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Collection, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from model.themes import ThemeIndex
 from model.themes.fit import JOIN_THRESHOLD
 from service.enums import ThemeStatus
-from service.tables import Theme
+from service.tables import ItemVector, Theme
 
 # Centroids are stored little-endian float32 whatever the machine: a row reads back the same.
 _FLOAT32 = np.dtype("<f4")
+# Item vectors are float16: half the space, and unit vectors lose under 1e-3 of cosine.
+_FLOAT16 = np.dtype("<f2")
+_CHUNK = 1000  # ids per IN list, well below every driver's parameter limit
 
 
 def pack_centroid(vector: NDArray[np.floating]) -> str:
@@ -59,3 +64,45 @@ def theme_index_stamp(session: Session) -> object:
 def next_theme_id(session: Session) -> int:
     """One above every theme id ever given (merged and retired ones too): ids are never reused."""
     return int(session.scalar(select(func.max(Theme.id))) or 0) + 1
+
+
+def save_vectors(
+    session: Session, encoder: str, vectors: Mapping[int, NDArray[np.floating]]
+) -> None:
+    """Store the theme embeddings of these items (item id -> vector), replacing any they had
+    (by another encoder)."""
+    if not vectors:
+        return
+    ids = list(vectors)
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(
+            delete(ItemVector).where(ItemVector.item_id.in_(ids[start : start + _CHUNK]))
+        )
+    rows = [
+        {
+            "item_id": item_id,
+            "encoder": encoder,
+            "vector": np.asarray(vector, dtype=_FLOAT16).tobytes(),
+        }
+        for item_id, vector in vectors.items()
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(insert(ItemVector), rows[start : start + _CHUNK])
+
+
+def load_vectors(
+    session: Session, encoder: str, item_ids: Collection[int]
+) -> dict[int, NDArray[np.float32]]:
+    """The stored embeddings by `encoder` of those items that have one."""
+    ids = list(item_ids)
+    found: dict[int, NDArray[np.float32]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(ItemVector.item_id, ItemVector.vector).where(
+                ItemVector.item_id.in_(ids[start : start + _CHUNK]),
+                ItemVector.encoder == encoder,
+            )
+        )
+        for item_id, vector in rows:
+            found[int(item_id)] = np.frombuffer(vector, dtype=_FLOAT16).astype(np.float32)
+    return found

@@ -114,7 +114,7 @@ def test_db_upgrade_on_postgresql(postgresql_url: str) -> None:
     done = triage("db", "upgrade", env={"TRIAGE_DATABASE_URL": postgresql_url})
     assert done.returncode == 0, done.stderr
     engine = create_engine(postgresql_url)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     engine.dispose()
 
 

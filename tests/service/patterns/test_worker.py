@@ -18,8 +18,17 @@ from model.embeddings import default_encoder
 from service.db import transaction
 from service.patterns.flows import analyse, analyse_all
 from service.patterns.worker import DETECTOR_STATE
-from service.tables import Event, Incident, Item, PatternState, Theme, WebhookOutbox
+from service.tables import (
+    Event,
+    Incident,
+    Item,
+    ItemVector,
+    PatternState,
+    Theme,
+    WebhookOutbox,
+)
 from service.themes import pack_centroid
+from tests.service.themes.conftest import feedback
 
 pytestmark = pytest.mark.slow
 
@@ -209,3 +218,28 @@ def test_an_unreadable_detector_state_starts_afresh_and_loses_no_item(api: Any) 
         row = session.get(PatternState, DETECTOR_STATE)
         assert row is not None and json.loads(row.state)["seen"] == 1
         assert session.scalar(select(func.count()).where(Item.analysed_at.is_(None))) == 0
+
+
+def test_a_refit_clusters_the_vectors_the_worker_stored_and_encodes_nothing(api: Any) -> None:
+    """Each item is encoded once: by the worker, which stores its vector; the re-fit (here the
+    API's, as an admin would run it) finds the bursts' themes from those vectors alone, and the
+    worker's next items join them."""
+    stored = classify(api, feedback())
+    assert analyse(api.runtime).items == len(stored)
+    with transaction(api.runtime.factory) as session:
+        vectors = session.scalar(select(func.count()).select_from(ItemVector))
+    assert vectors == len(stored)
+
+    answer = api.post("/v1/themes/refit")
+    assert answer.status_code == 200, answer.text
+    summary = answer.json()
+    assert summary["encoded"] == 0 and summary["items"] == len(stored)
+    assert summary["themes"] >= 3
+
+    outage = next(b for b in BURSTS["bursts"] if b["name"] == "outage")
+    theme_of_outage = api.get(f"/v1/items/{stored[0]['id']}").json()["theme"]
+    assert theme_of_outage is not None
+    later = classify(api, [{"text": outage["texts"][0] + " Still down for us."}])
+    analyse(api.runtime)
+    joined = api.get(f"/v1/items/{later[0]['id']}").json()["theme"]
+    assert joined is not None and joined["id"] == theme_of_outage["id"]
