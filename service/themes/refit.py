@@ -8,8 +8,8 @@ matching); this module reads the items, stores the results and records them.
 from __future__ import annotations
 
 import fcntl
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,9 +29,9 @@ from model.themes.fit import JOIN_THRESHOLD
 from service.actors import Actor
 from service.clock import utcnow
 from service.db import transaction
-from service.enums import ActorType, ThemeStatus
+from service.enums import ActorType, EventKind, ThemeStatus
 from service.errors import ConflictError, UnavailableError
-from service.tables import Item, Theme, ThemeChange
+from service.tables import Event, Item, Theme, ThemeChange
 from service.themes.moves import move_items
 from service.themes.store import (
     load_vectors,
@@ -43,6 +43,7 @@ from service.themes.store import (
 
 Encode = Callable[[Sequence[str]], NDArray[np.float32]]
 ADMIN_LABEL = "admin"
+_CHUNK = 1000  # ids per IN list
 KEYWORDS_LABEL = "keywords"
 
 
@@ -95,6 +96,59 @@ def _window(
         .limit(max_items)
     ).all()
     return [(int(i), str(t), None if th is None else int(th)) for i, t, th in rows]
+
+
+def _placed_by_people(
+    session: Session, window: Sequence[tuple[int, str, int | None]]
+) -> dict[int, int]:
+    """Items of the window that a person put in their current theme (an admin's merge or
+    split: the item's latest `theme_assigned` event is by a human): item id -> theme id. A
+    re-fit never moves them, so admins' merges and splits survive it."""
+    current = {item_id: theme_id for item_id, _, theme_id in window if theme_id is not None}
+    latest: dict[int, tuple[str, Any]] = {}
+    ids = list(current)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(Event.item_id, Event.actor_type, Event.data)
+            .where(
+                Event.item_id.in_(ids[start : start + _CHUNK]),
+                Event.kind == EventKind.THEME_ASSIGNED.value,
+            )
+            .order_by(Event.id)
+        )
+        for item_id, actor_type, data in rows:
+            latest[int(item_id)] = (str(actor_type), (data or {}).get("theme_id"))
+    return {
+        item_id: current[item_id]
+        for item_id, (actor_type, theme_id) in latest.items()
+        if actor_type == ActorType.HUMAN.value and theme_id == current[item_id]
+    }
+
+
+def _respect_people(
+    match: RefitMatch, fit: ThemeFit, rows: Sequence[int], pinned: Mapping[int, int]
+) -> tuple[list[int], set[int]]:
+    """Each cluster's theme id once people's placements are honoured: a new cluster whose
+    members are mostly items a person put in one theme is that theme (an admin's merge is
+    not undone by a new theme of the merged items). Returns the ids and the clusters that
+    only feed an existing theme (not stored as themes of their own)."""
+    theme_ids = list(match.theme_ids)
+    fresh = set(match.fresh)
+    carried = {t for t in theme_ids if t not in fresh}
+    folded: set[int] = set()
+    for cluster, theme_id in enumerate(theme_ids):
+        if theme_id not in fresh:
+            continue
+        members = [rows[int(r)] for r in np.flatnonzero(fit.clusters == cluster)]
+        owners = Counter(pinned[i] for i in members if i in pinned)
+        if owners:
+            owner, count = owners.most_common(1)[0]
+            if count * 2 > len(members):
+                theme_ids[cluster] = owner
+                if owner in carried:
+                    folded.add(cluster)
+                carried.add(owner)
+    return theme_ids, folded
 
 
 def _window_vectors(
@@ -160,18 +214,22 @@ def _change(
 def _store_themes(
     session: Session,
     fit: ThemeFit,
-    match: RefitMatch,
+    theme_ids: Sequence[int],
+    folded: set[int],
     rows: list[int],
     *,
     actor: str,
     now: datetime,
 ) -> tuple[dict[int, str], int]:
-    """Write one Theme row per new cluster; returns each theme's label and how many kept
-    themes got a new keywords label."""
+    """Write one Theme row per new cluster (not the `folded` ones, whose items join a theme
+    another cluster carries); returns each theme's label and how many kept themes got a new
+    keywords label."""
     labels: dict[int, str] = {}
     relabelled = 0
     for cluster, found in enumerate(fit.themes):
-        theme_id = match.theme_ids[cluster]
+        if cluster in folded:
+            continue
+        theme_id = theme_ids[cluster]
         keywords = list(found.keywords)
         fields: dict[str, Any] = {
             "keywords": keywords,
@@ -208,20 +266,21 @@ def _store_themes(
 
 
 def _retire(
-    session: Session, match: RefitMatch, *, actor: str, now: datetime
+    session: Session, match: RefitMatch, keep: set[int], *, actor: str, now: datetime
 ) -> tuple[list[int], dict[int, int]]:
-    """Old themes no cluster carries: merged when a merge took them, else retired. Returns
-    the retired ids and source -> the theme it was merged into."""
+    """Old themes no cluster carries, unless in `keep`: merged when a merge took them, else
+    retired. Returns the retired ids and source -> the theme it was merged into."""
     merged_into: dict[int, int] = {}
+    gone = [old for old in match.retired if old not in keep]
     for merge in match.merges:
         for old in merge.old_theme_ids:
-            if old != merge.into and old in match.retired:
+            if old != merge.into and old in gone:
                 merged_into[old] = merge.into
         _change(session, merge.into, "merged", actor, now, sources=list(merge.old_theme_ids))
     for split in match.splits:
         _change(session, split.old_theme_id, "split", actor, now, into=list(split.into))
     retired: list[int] = []
-    for old in match.retired:
+    for old in gone:
         theme = session.get(Theme, old)
         if theme is None:
             continue
@@ -274,21 +333,36 @@ def refit_themes(
         fit.members(rows),
         next_id=next_theme_id(session),
     )
-    labels, relabelled = _store_themes(session, fit, match, rows, actor=actor, now=now)
-    retired, merged_into = _retire(session, match, actor=actor, now=now)
+    pinned = _placed_by_people(session, window)
+    theme_ids, folded = _respect_people(match, fit, rows, pinned)
+    labels, relabelled = _store_themes(session, fit, theme_ids, folded, rows, actor=actor, now=now)
+    # A theme that holds items a person put there stays active, whatever the clusters say.
+    keep = set(pinned.values()) | set(theme_ids)
+    retired, merged_into = _retire(session, match, keep, actor=actor, now=now)
+    position = {item_id: row for row, item_id in enumerate(rows)}
+    for theme_id in set(pinned.values()) - set(labels):
+        theme = session.get(Theme, theme_id)
+        if theme is None:
+            continue
+        labels[theme_id] = theme.label
+        if theme.centroid is None:  # split off by an admin: online from now on
+            placed = [position[i] for i, t in pinned.items() if t == theme_id]
+            mean = vectors[placed].mean(axis=0)
+            theme.centroid = pack_centroid(mean / max(float(np.linalg.norm(mean)), 1e-12))
+            theme.updated_at = now
 
     model = Actor(ActorType.MODEL, actor)
     moves: dict[int, int | None] = {}
     for row, (item_id, _, theme_id) in enumerate(window):
         cluster = int(fit.clusters[row])
-        new = match.theme_ids[cluster] if cluster >= 0 else None
-        if new != theme_id:
+        new = theme_ids[cluster] if cluster >= 0 else None
+        if new != theme_id and item_id not in pinned:
             moves[item_id] = new
     # Items older than the window that belonged to a merged theme follow it.
     in_window = set(rows)
     for source, into in merged_into.items():
         for (item_id,) in session.execute(select(Item.id).where(Item.theme_id == source)).all():
-            if item_id not in in_window:
+            if item_id not in in_window and item_id not in pinned:
                 moves[int(item_id)] = into
     moved = move_items(session, moves, labels, actor=model, now=now, extra={"refit": True})
     return RefitSummary(

@@ -137,3 +137,53 @@ def test_a_window_with_no_clusters_changes_nothing(fitted: Any) -> None:
     assert (summary.items, summary.themes, summary.unthemed, summary.moved) == (5, 0, 5, 0)
     assert summary.retired == () and summary.created == ()
     assert api.get("/v1/themes", params={"limit": 200}).json() == before
+
+
+def _members(api: Any, theme_id: int) -> set[int]:
+    r = api.get("/v1/items", "reviewer", params={"theme_id": theme_id, "limit": 200})
+    assert r.status_code == 200, r.text
+    return {item["id"] for item in r.json()["items"]}
+
+
+def test_an_admins_merge_survives_a_refit(fitted: Any) -> None:
+    """The clusters still tell the billing bug from the rumour, but an admin said they are one
+    theme: the re-fit keeps the merged items where the admin put them and makes no new theme
+    of them."""
+    api, _, main = fitted
+    into, source = main["billing_bug"], main["rumour"]
+    r = api.post(f"/v1/themes/{into}/merge", json={"sources": [source]})
+    assert r.status_code == 200, r.text
+    merged = _members(api, into)
+
+    refit = api.post("/v1/themes/refit")
+    assert refit.status_code == 200, refit.text
+    assert merged <= _members(api, into)
+    assert api.get(f"/v1/themes/{source}").json()["status"] == "merged"
+    active = api.get("/v1/themes").json()["items"]
+    assert not any(_members(api, t["id"]) & merged for t in active if t["id"] != into)
+
+
+def test_an_admins_split_survives_a_refit(fitted: Any) -> None:
+    """The clusters put the outage back together, but an admin split four items off: they
+    stay in the split theme, which stays active and now has a centroid, so new items can join
+    it online."""
+    api, _, main = fitted
+    old = main["outage"]
+    chosen = sorted(_members(api, old))[:4]
+    r = api.post(f"/v1/themes/{old}/split", json={"item_ids": chosen, "label": "Login 502s"})
+    assert r.status_code == 200, r.text
+    split = r.json()["id"]
+
+    refit = api.post("/v1/themes/refit")
+    assert refit.status_code == 200, refit.text
+    assert _members(api, split) == set(chosen)
+    theme = api.get(f"/v1/themes/{split}").json()
+    assert theme["status"] == "active" and theme["label"] == "Login 502s"
+    with transaction(api.runtime.factory) as session:
+        index = load_index(session)
+        stored = session.get(Theme, split)
+        assert stored is not None and stored.centroid is not None
+    assert index is not None and split in index.theme_ids
+    # A third re-fit changes nothing of it either.
+    assert api.post("/v1/themes/refit").status_code == 200
+    assert _members(api, split) == set(chosen)
