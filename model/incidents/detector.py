@@ -157,6 +157,26 @@ class BurstDetector:
             decisions.extend([opened] if opened is not None else self._test_group(record))
         return decisions
 
+    def seed_theme(self, theme_id: int, count: int) -> None:
+        """Tell the detector that a theme it has not seen yet already had `count` items between
+        its start and the current window (a re-fit found the theme among items the detector
+        saw without one). Its baseline then starts at that rate, not at the prior: otherwise a
+        large theme's everyday rate looks like a burst the day it is found."""
+        if theme_id in self.themes or self.start is None or self.clock is None or count <= 0:
+            return
+        cfg = self.config
+        tau = cfg.baseline_half_life.total_seconds() / math.log(2)
+        span = (self.clock - self.start - cfg.window).total_seconds()
+        if span <= 0:
+            return
+        # The decayed count of `count` arrivals spread evenly over [start, clock - window],
+        # the same weighting `_test_theme` gives its exposure.
+        exposure = tau * (
+            math.exp(-cfg.window.total_seconds() / tau)
+            - math.exp(-(self.clock - self.start).total_seconds() / tau)
+        )
+        self.themes[theme_id] = _Theme(decayed=count * exposure / span, ref=self.clock)
+
     def resolve(self, incident_key: str) -> Close:
         """The service resolved an incident: later items of it may open a new one."""
         if self.incidents.pop(incident_key, None) is None:

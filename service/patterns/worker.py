@@ -140,6 +140,29 @@ def _forget_closed(session: Session, detector: BurstDetector) -> None:
             detector.resolve(key)
 
 
+def _seed_new_themes(
+    session: Session, detector: BurstDetector, themes: Sequence[int | None]
+) -> None:
+    """Themes a re-fit just found have a past among items the detector saw without theme:
+    give it their count, so their everyday rate is not taken for a burst."""
+    new = {t for t in themes if t is not None and t not in detector.themes}
+    if not new or detector.start is None or detector.clock is None:
+        return
+    when = func.coalesce(Item.created_at, Item.received_at)
+    counts = session.execute(
+        select(Item.theme_id, func.count())
+        .where(
+            Item.theme_id.in_(new),
+            when >= detector.start,
+            when <= detector.clock - detector.config.window,
+        )
+        .group_by(Item.theme_id)
+    )
+    for theme_id, count in counts:
+        if theme_id is not None:
+            detector.seed_theme(theme_id, int(count))
+
+
 def _assign_themes(
     session: Session, worker: PatternWorker, items: Sequence[Item]
 ) -> list[int | None]:
@@ -230,6 +253,7 @@ def analyse_pending(
     if worker.encoders.detector is not None:
         detector = _detector(row, burst_config(policy), worker.encoders.detector_dim)
         _forget_closed(session, detector)
+        _seed_new_themes(session, detector, themes)
         decisions = _observe(detector, worker.encoders.detector, pending, themes)
         known = {str(item.id): item for item in pending}
         _items_named(session, decisions, known)

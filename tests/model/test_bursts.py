@@ -144,6 +144,48 @@ def test_a_theme_burst_opens_once_and_later_items_link_to_it() -> None:
     assert {f"b-{i}" for i in range(5, 15)} <= linked
 
 
+def test_a_theme_found_late_starts_from_its_past_rate_not_the_prior() -> None:
+    """Four days of one large theme's items seen without theme (no re-fit yet), then the
+    re-fit names it and its items keep coming at the same rate: seeded with its past count,
+    the detector sees no burst; unseeded, the everyday rate of a big theme looks like one."""
+    rng = np.random.default_rng(3)
+    past = [
+        Observation(
+            f"p-{i}",
+            T0 + timedelta(minutes=20 * i),
+            None,
+            _unit(rng.normal(size=DIM)),
+            f"p{i}",
+            "g2",
+            "complaint",
+        )
+        for i in range(4 * 24 * 3)
+    ]
+    later_start = past[-1].at + timedelta(minutes=20)
+    later = [
+        Observation(
+            f"l-{i}",
+            later_start + timedelta(minutes=8 * i),
+            7,
+            _unit(rng.normal(size=DIM)),
+            f"l{i}",
+            "g2",
+            "complaint",
+        )
+        for i in range(30)
+    ]
+
+    def opened(seed: bool) -> list[Open]:
+        detector = BurstDetector(BurstConfig(), DIM)
+        _feed(detector, past)
+        if seed:
+            detector.seed_theme(7, len(past))
+        return [d for _, d in _feed(detector, later) if isinstance(d, Open)]
+
+    assert opened(seed=False)  # 7.5 an hour against the prior's 0.05: a false incident
+    assert opened(seed=True) == []
+
+
 def test_near_duplicates_without_theme_open_an_incident_and_an_idle_one_closes() -> None:
     rng = np.random.default_rng(2)
     background = _background(rng, days=5, per_hour=1.0)
