@@ -15,10 +15,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from model.incidents import BurstConfig, Close, Decision, Link, Open, Reclassify
 from service.actors import Actor
-from service.enums import ActorType, IncidentKind, IncidentStatus, NotificationKind
+from service.enums import ActorType, IncidentKind, NotificationKind
 from service.incidents.records import (
     add_event,
-    draft_status_text,
+    create_incident,
     item_time,
     link_items,
     notify,
@@ -126,18 +126,20 @@ def _open(
     theme = session.get(Theme, decision.theme_id) if decision.theme_id is not None else None
     routing = route_incident(policy, kind, rows, opened_at=opened_at)
     evidence = decision.evidence
-    incident = Incident(
-        detector_key=decision.incident_key,
-        detector_open=True,
-        kind=kind.value,
-        status=IncidentStatus.OPEN.value,
+    incident = create_incident(
+        session,
+        policy,
+        kind=kind,
         title=theme.label if theme is not None else short_title(rows[0].text),
         reason=decision.reason,
-        theme_id=theme.id if theme is not None else None,
-        owner=routing.owner.value,
-        response_rule=routing.response_rule.value,
+        routing=routing,
         routing_rule=routing.rule,
-        policy_version=routing.policy_version,
+        first_item_at=first_item_at,
+        opened_at=opened_at,
+        item_count=len(rows),
+        now=now,
+        detector_key=decision.incident_key,
+        theme_id=theme.id if theme is not None else None,
         evidence={
             "count": evidence.count,
             "expected": evidence.expected,
@@ -145,18 +147,7 @@ def _open(
             "authors": list(evidence.authors),
             "sources": list(evidence.sources),
         },
-        first_item_at=first_item_at,
-        opened_at=opened_at,
-        due_at=routing.due_at,
-        resolved_at=None,
-        published_text=None,
-        published_at=None,
-        created_at=now,
-        updated_at=now,
     )
-    incident.status_text = draft_status_text(policy, incident, len(rows))
-    session.add(incident)
-    session.flush()  # its id, for the links and events
     add_event(
         session,
         incident.id,

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from model.labels import AccountTier, Category, Severity
 from service.actors import Actor
-from service.enums import EventKind, IncidentKind, NotificationKind
+from service.enums import EventKind, IncidentKind, IncidentStatus, NotificationKind
 from service.incidents.schemas import IncidentEventKind
 from service.notifications.webhooks import Notification, Notifier
 from service.routing.policy import Route, RoutingFacts, RoutingPolicy, route
@@ -218,6 +218,55 @@ def route_incident(
     )
     decided = route(policy, facts, now=opened_at)
     return Route(decided.owner, decided.response_rule, decided.rule, policy.version, due_at)
+
+
+def create_incident(
+    session: Session,
+    policy: RoutingPolicy,
+    *,
+    kind: IncidentKind,
+    title: str,
+    reason: str,
+    routing: Route,
+    routing_rule: str,
+    first_item_at: datetime,
+    opened_at: datetime,
+    item_count: int,
+    now: datetime,
+    detector_key: str | None = None,
+    theme_id: int | None = None,
+    owner: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Incident:
+    """A new open incident (the detector's when `detector_key` is given, else a person's),
+    routed by `routing` unless `owner` is named, its status text drafted; stored and flushed,
+    so it has its id."""
+    incident = Incident(
+        detector_key=detector_key,
+        detector_open=detector_key is not None,
+        kind=kind.value,
+        status=IncidentStatus.OPEN.value,
+        title=title,
+        reason=reason,
+        theme_id=theme_id,
+        owner=owner or routing.owner.value,
+        response_rule=routing.response_rule.value,
+        routing_rule=routing_rule,
+        policy_version=routing.policy_version,
+        evidence=evidence or {},
+        first_item_at=first_item_at,
+        opened_at=opened_at,
+        due_at=routing.due_at,
+        resolved_at=None,
+        published_text=None,
+        published_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+    incident.status_text = draft_status_text(policy, incident, item_count)
+    session.add(incident)
+    session.flush()
+    return incident
 
 
 def short_title(text: str) -> str:

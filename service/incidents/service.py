@@ -17,7 +17,7 @@ from service.enums import IncidentKind, IncidentStatus, NotificationKind, Owner
 from service.errors import ConflictError, NotFoundError, UnprocessableError
 from service.incidents.records import (
     add_event,
-    draft_status_text,
+    create_incident,
     item_time,
     link_items,
     notify,
@@ -83,31 +83,20 @@ def open_incident(
     rows = _items(session, item_ids)
     first_item_at = min([now, *(item_time(r) for r in rows)])
     routing = route_incident(policy, IncidentKind.MANUAL, rows, opened_at=now)
-    incident = Incident(
-        detector_key=None,
-        detector_open=False,
-        kind=IncidentKind.MANUAL.value,
-        status=IncidentStatus.OPEN.value,
+    incident = create_incident(
+        session,
+        policy,
+        kind=IncidentKind.MANUAL,
         title=title.strip(),
         reason=note or "opened by a person",
-        theme_id=None,
-        owner=(owner or routing.owner).value,
-        response_rule=routing.response_rule.value,
+        routing=routing,
         routing_rule="set-by-human" if owner is not None else routing.rule,
-        policy_version=routing.policy_version,
-        evidence={},
         first_item_at=first_item_at,
         opened_at=now,
-        due_at=routing.due_at,
-        resolved_at=None,
-        published_text=None,
-        published_at=None,
-        created_at=now,
-        updated_at=now,
+        item_count=len(rows),
+        now=now,
+        owner=owner.value if owner is not None else None,
     )
-    incident.status_text = draft_status_text(policy, incident, len(rows))
-    session.add(incident)
-    session.flush()
     add_event(
         session,
         incident.id,

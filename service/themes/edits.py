@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -19,10 +18,10 @@ from model.themes import ctfidf_keywords
 from service.actors import Actor
 from service.enums import ThemeStatus
 from service.errors import ConflictError, NotFoundError, UnprocessableError
-from service.tables import Item, Theme, ThemeChange
+from service.tables import Item, Theme
 from service.themes.moves import move_items
 from service.themes.refit import ADMIN_LABEL
-from service.themes.store import next_theme_id
+from service.themes.store import next_theme_id, record_change
 
 
 def get_theme(session: Session, theme_id: int, *, for_update: bool = False) -> Theme:
@@ -50,21 +49,6 @@ def _editable(session: Session, theme_id: int, version: int | None) -> Theme:
     return theme
 
 
-def _record(
-    session: Session, theme_id: int, kind: str, actor: Actor, now: datetime, **data: Any
-) -> None:
-    session.add(
-        ThemeChange(
-            theme_id=theme_id,
-            created_at=now,
-            kind=kind,
-            actor_type=actor.type.value,
-            actor=actor.name,
-            data=data,
-        )
-    )
-
-
 def _members(session: Session, theme_ids: Sequence[int]) -> list[int]:
     return [
         int(i)
@@ -89,7 +73,7 @@ def rename(
     theme.label = label
     theme.label_source = ADMIN_LABEL
     theme.updated_at = now
-    _record(session, theme_id, "renamed", actor, now, old=old, new=label)
+    record_change(session, theme_id, "renamed", actor, now, old=old, new=label)
     session.flush()
     return theme
 
@@ -117,10 +101,10 @@ def merge(
         theme.status = ThemeStatus.MERGED.value
         theme.merged_into = into_id
         theme.updated_at = now
-        _record(session, theme.id, "merged", actor, now, into=into_id)
+        record_change(session, theme.id, "merged", actor, now, into=into_id)
     into.size = into.size + sum(t.size for t in merged)
     into.updated_at = now
-    _record(session, into_id, "merged", actor, now, sources=sources, items=len(moving))
+    record_change(session, into_id, "merged", actor, now, sources=sources, items=len(moving))
     session.flush()
     move_items(session, dict.fromkeys(moving, into_id), {into_id: into.label}, actor=actor, now=now)
     return into
@@ -172,7 +156,7 @@ def split(
     theme.representative_item_ids = [i for i in theme.representative_item_ids if i not in picked]
     theme.updated_at = now
     session.flush()
-    _record(session, theme_id, "split", actor, now, into=[new.id], items=len(chosen))
-    _record(session, new.id, "created", actor, now, split_from=theme_id, label=label)
+    record_change(session, theme_id, "split", actor, now, into=[new.id], items=len(chosen))
+    record_change(session, new.id, "created", actor, now, split_from=theme_id, label=label)
     move_items(session, dict.fromkeys(chosen, new.id), {new.id: label}, actor=actor, now=now)
     return new

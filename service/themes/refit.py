@@ -31,12 +31,13 @@ from service.clock import utcnow
 from service.db import transaction
 from service.enums import ActorType, EventKind, ThemeStatus
 from service.errors import ConflictError, UnavailableError
-from service.tables import Event, Item, Theme, ThemeChange
+from service.tables import Event, Item, Theme
 from service.themes.moves import move_items
 from service.themes.store import (
     load_vectors,
     next_theme_id,
     pack_centroid,
+    record_change,
     save_vectors,
     unpack_centroid,
 )
@@ -199,16 +200,8 @@ def _old_index(
 def _change(
     session: Session, theme_id: int, kind: str, actor: str, now: datetime, **data: Any
 ) -> None:
-    session.add(
-        ThemeChange(
-            theme_id=theme_id,
-            created_at=now,
-            kind=kind,
-            actor_type=ActorType.MODEL.value,
-            actor=actor,
-            data=data,
-        )
-    )
+    """A step of a theme's history by the re-fit (a model actor)."""
+    record_change(session, theme_id, kind, Actor(ActorType.MODEL, actor), now, **data)
 
 
 def _store_themes(

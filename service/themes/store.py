@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from model.themes import ThemeIndex
 from model.themes.fit import JOIN_THRESHOLD
+from service.actors import Actor
 from service.enums import ThemeStatus
-from service.tables import ItemVector, Theme
+from service.tables import ItemVector, Theme, ThemeChange
 
 # Centroids are stored little-endian float32 whatever the machine: a row reads back the same.
 _FLOAT32 = np.dtype("<f4")
@@ -106,3 +109,19 @@ def load_vectors(
         for item_id, vector in rows:
             found[int(item_id)] = np.frombuffer(vector, dtype=_FLOAT16).astype(np.float32)
     return found
+
+
+def record_change(
+    session: Session, theme_id: int, kind: str, actor: Actor, now: datetime, **data: Any
+) -> None:
+    """One step of a theme's history (`theme_changes`), by the model or a person."""
+    session.add(
+        ThemeChange(
+            theme_id=theme_id,
+            created_at=now,
+            kind=kind,
+            actor_type=actor.type.value,
+            actor=actor.name,
+            data=data,
+        )
+    )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.errors import InvalidInputError
 from core.settings import get_settings
 from triage.cli.common import echo_err, safe_url
+
+if TYPE_CHECKING:  # the service loads only when a command needs it
+    from service.runtime import Runtime
 
 
 def db_upgrade() -> None:
@@ -97,22 +102,32 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys li
     typer.echo(f"API key {key_id} revoked")
 
 
-def escalate_overdue() -> None:
-    """Escalate every overdue item one level (for cron; the service also does it itself)."""
+@contextmanager
+def _one_off_runtime() -> Iterator[Runtime]:
+    """The service's runtime for one command, on the migrated database and without a model,
+    its webhooks sent before it ends (waiting up to 10 s; what is still pending stays in the
+    outbox, and any service process on this database sends it)."""
     from service.app import build_runtime
     from service.db import migrate
-    from service.items.flows import escalate
 
     settings = get_settings()
     migrate(settings.database_url)
     runtime = build_runtime(settings.model_copy(update={"model_source": "none"}))
     runtime.notifier.start()
-    moved = escalate(runtime)
-    # Send the webhooks now, waiting up to 10 s; what is still pending then stays in the
-    # outbox, and any service process on this database sends it.
-    runtime.notifier.wait_idle(10.0)
-    runtime.notifier.stop()
-    runtime.engine.dispose()
+    try:
+        yield runtime
+        runtime.notifier.wait_idle(10.0)
+    finally:
+        runtime.notifier.stop()
+        runtime.engine.dispose()
+
+
+def escalate_overdue() -> None:
+    """Escalate every overdue item one level (for cron; the service also does it itself)."""
+    from service.items.flows import escalate
+
+    with _one_off_runtime() as runtime:
+        moved = escalate(runtime)
     typer.echo(f"escalated {len(moved)} overdue item(s)" + (f": {moved}" if moved else ""))
 
 
@@ -129,18 +144,10 @@ def export_corrections(
 def patterns_run() -> None:
     """Give every item not analysed yet its theme and run the burst detector over them (the
     service does it itself every TRIAGE_PATTERNS_INTERVAL_SECONDS; this drains a backlog)."""
-    from service.app import build_runtime
-    from service.db import migrate
     from service.patterns.flows import analyse_all
 
-    settings = get_settings()
-    migrate(settings.database_url)
-    runtime = build_runtime(settings.model_copy(update={"model_source": "none"}))
-    runtime.notifier.start()
-    rounds = analyse_all(runtime)
-    runtime.notifier.wait_idle(10.0)
-    runtime.notifier.stop()
-    runtime.engine.dispose()
+    with _one_off_runtime() as runtime:
+        rounds = analyse_all(runtime)
     incidents = sorted({i for r in rounds for i in r.incidents})
     typer.echo(
         f"analysed {sum(r.items for r in rounds)} item(s): {sum(r.themed for r in rounds)} "
