@@ -51,6 +51,7 @@ from service.runtime import Runtime
 from service.serving import flows as serving_flows
 from service.serving import routes as serving_routes
 from service.serving.holder import ModelHolder, freeze_loaded_objects
+from service.sessions import routes as session_routes
 from service.themes import routes as theme_routes
 from service.themes.refit import run_refit
 
@@ -293,6 +294,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         routing_routes.router,
         notification_routes.router,
         theme_routes.router,
+        session_routes.router,
         health.router,
     ):
         app.include_router(router)
