@@ -27,15 +27,19 @@ from service.tables import CalibrationLabel, CalibrationSession, CalibrationSess
 PRESENT = ("absent", "present")
 
 
+def _interval(ci: tuple[float, float] | None) -> list[float] | None:
+    return None if ci is None else list(ci)
+
+
 def _public(found: HeadAgreement) -> HeadAgreementPublic:
     return HeadAgreementPublic(
         method=found.method,
         kappa=found.overall.kappa,
-        ci=found.overall.ci,
+        ci=_interval(found.overall.ci),
         observed=found.overall.observed,
         items=found.overall.items,
         per_class={
-            label: ClassAgreement(kappa=k.kappa, ci=k.ci, support=found.support[label])
+            label: ClassAgreement(kappa=k.kappa, ci=_interval(k.ci), support=found.support[label])
             for label, k in found.per_class.items()
         },
     )

@@ -129,14 +129,14 @@ class LabelPublic(BaseModel):
 
 class ClassAgreement(BaseModel):
     kappa: float | None
-    ci: tuple[float, float] | None
+    ci: list[float] | None = Field(description="[low, high], 95 % bootstrap interval.")
     support: int = Field(description="Ratings given to this class.")
 
 
 class HeadAgreementPublic(BaseModel):
     method: str = Field(description="cohen (two reviewers) or fleiss (more).")
     kappa: float | None = Field(description="None when undefined (every rating one class).")
-    ci: tuple[float, float] | None = Field(description="95 % bootstrap interval over items.")
+    ci: list[float] | None = Field(description="[low, high], 95 % bootstrap interval over items.")
     observed: float | None = Field(description="Share of agreeing pairs of ratings.")
     items: int
     per_class: dict[str, ClassAgreement] = Field(description="One class against the rest.")

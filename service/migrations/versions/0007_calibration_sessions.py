@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("stratum", sa.String(length=64), nullable=False),
         sa.Column("proposed_category", sa.String(length=32), nullable=True),
         sa.Column("proposed_severity", sa.String(length=16), nullable=True),
-        sa.Column("proposed_confidence", sa.Float(), nullable=True),
+        sa.Column("proposed_confidence", sa.Double(), nullable=True),
         sa.Column("proposed_flags", sa.JSON(), nullable=False),
         sa.Column("adjudicated_category", sa.String(length=32), nullable=True),
         sa.Column("adjudicated_severity", sa.String(length=16), nullable=True),

@@ -358,3 +358,32 @@ def test_fleiss_for_three_reviewers(api: Any) -> None:
         [list(x) for x in zip(CATS_A, CATS_B, cats_c, strict=True)], HEAD_LABELS["category"], seed=1
     )
     assert category["kappa"] == pytest.approx(expected.overall.kappa)
+
+
+def test_last_labels_at_once_complete_the_session_once_on_postgresql(
+    api: Any, database_url: str
+) -> None:
+    """Two reviewers send the session's last labels at the same moment: the session row lock
+    makes one of them see the other's label, so the session completes and its agreed items
+    are settled exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    s = Session(api)
+    for _ in range(5):
+        sid = s.open(1, ["rater-0", "rater-1"])["id"]
+        (item,) = s.items("rater-0", sid)
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(
+                pool.map(
+                    lambda name: s.label(name, sid, item["item_id"], "review", "green"),
+                    ["rater-0", "rater-1"],
+                )
+            )
+        assert [a.status_code for a in answers] == [201, 201]
+        report = api.get(f"/v1/sessions/{sid}/report").json()
+        assert report["complete"] is True and report["adjudicated"] == 1
+    with transaction(api.runtime.factory) as db:
+        settled = db.scalars(select(Event).where(Event.kind == "calibration_adjudicated")).all()
+        assert len(settled) == 5
