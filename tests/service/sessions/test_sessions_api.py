@@ -377,7 +377,9 @@ def test_last_labels_at_once_complete_the_session_once_on_postgresql(
         with ThreadPoolExecutor(2) as pool:
             answers = list(
                 pool.map(
-                    lambda name: s.label(name, sid, item["item_id"], "review", "green"),
+                    lambda name, sid=sid, item_id=item["item_id"]: s.label(
+                        name, sid, item_id, "review", "green"
+                    ),
                     ["rater-0", "rater-1"],
                 )
             )
