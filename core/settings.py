@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "var" / "mlflow",
         description="Folder of the default MLflow store (SQLite database and artifacts).",
     )
+    calibration_sessions_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "calibration-sessions",
+        description="Where `triage calibration add-session` writes a session's labelled file "
+        "(registered sets point at it: keep it).",
+    )
     mlflow_tracking_uri: str | None = Field(
         default=None,
         validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "TRIAGE_MLFLOW_TRACKING_URI"),

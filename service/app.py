@@ -30,6 +30,7 @@ from core.settings import Settings, get_settings
 from service import health
 from service.access import routes as access_routes
 from service.access.keys import seed_bootstrap_key
+from service.console import calibration as ui_calibration
 from service.console import dashboard as ui_dashboard
 from service.console import incidents as ui_incidents
 from service.console import routes as ui_routes
@@ -51,6 +52,7 @@ from service.runtime import Runtime
 from service.serving import flows as serving_flows
 from service.serving import routes as serving_routes
 from service.serving.holder import ModelHolder, freeze_loaded_objects
+from service.sessions import routes as session_routes
 from service.themes import routes as theme_routes
 from service.themes.refit import run_refit
 
@@ -293,6 +295,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         routing_routes.router,
         notification_routes.router,
         theme_routes.router,
+        session_routes.router,
         health.router,
     ):
         app.include_router(router)
@@ -305,6 +308,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.include_router(ui_dashboard.router)
     app.include_router(ui_themes.router)
     app.include_router(ui_incidents.router)
+    app.include_router(ui_calibration.router)
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

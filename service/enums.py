@@ -51,6 +51,8 @@ class EventKind(StrEnum):
     THEME_ASSIGNED = "theme_assigned"
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_UNLINKED = "incident_unlinked"
+    # A calibration session settled the item's label (service/sessions/).
+    CALIBRATION_ADJUDICATED = "calibration_adjudicated"
 
 
 class ActorType(StrEnum):

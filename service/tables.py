@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -426,3 +427,82 @@ class ItemVector(Base):
     )
     encoder: Mapped[str] = mapped_column(String(64))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CalibrationSession(Base):
+    """A calibration session (issue 19): a sample of stored items that two or more reviewers
+    label blind; their agreement is measured and each item's settled label recorded. The seed
+    makes the sample reproducible from the same stored items."""
+
+    __tablename__ = "calibration_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sampling: Mapped[str] = mapped_column(String(16))  # random | stratified
+    size: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(128))
+    # Set when the last reviewer's last label arrives (agreed items are settled then).
+    completed_at: Mapped[datetime | None]
+
+    reviewers: Mapped[list[CalibrationSessionReviewer]] = relationship(
+        order_by="CalibrationSessionReviewer.key_id", lazy="selectin"
+    )
+    items: Mapped[list[CalibrationSessionItem]] = relationship(
+        order_by="CalibrationSessionItem.position"
+    )
+
+
+class CalibrationSessionReviewer(Base):
+    """A reviewer key named in a session (the name is kept as it was when the session opened)."""
+
+    __tablename__ = "calibration_session_reviewers"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("calibration_sessions.id"), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class CalibrationSessionItem(Base):
+    """A sampled item, with the model's proposal as it stood when sampled (hidden from the
+    reviewers until the session is complete) and, once settled, the adjudicated label."""
+
+    __tablename__ = "calibration_session_items"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("calibration_sessions.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    stratum: Mapped[str] = mapped_column(String(64))  # "<category>/<band>" or "all"
+    proposed_category: Mapped[str | None] = mapped_column(String(32))
+    proposed_severity: Mapped[str | None] = mapped_column(String(16))
+    proposed_confidence: Mapped[float | None]
+    proposed_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The settled label: by agreement (`adjudicated_by` "agreement") or by an admin.
+    adjudicated_category: Mapped[str | None] = mapped_column(String(32))
+    adjudicated_severity: Mapped[str | None] = mapped_column(String(16))
+    adjudicated_flags: Mapped[list[str] | None] = mapped_column(JSON)
+    adjudication_note: Mapped[str | None] = mapped_column(Text)
+    adjudicated_by: Mapped[str | None] = mapped_column(String(128))
+    adjudicated_at: Mapped[datetime | None]
+
+    item: Mapped[Item] = relationship(lazy="joined")
+
+
+class CalibrationLabel(Base):
+    """One reviewer's blind label of one session item: one per reviewer and item (append-only;
+    a second label is refused)."""
+
+    __tablename__ = "calibration_labels"
+    __table_args__ = (
+        UniqueConstraint("session_id", "item_id", "key_id", name="uq_calibration_labels_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("calibration_sessions.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]

@@ -87,12 +87,17 @@ def _find(client: MlflowClient, name: str) -> CalibrationSetRecord | None:
     return next((r for r in list_sets(client) if r.name == name), None)
 
 
-def register_set(client: MlflowClient, name: str, path: Path) -> CalibrationSetRecord:
-    """Freeze `path` under `name`; the same file again is a no-op, a different one an error."""
+def check_name(name: str) -> None:
+    """Refuse a set name that is not 1-40 lower-case letters, digits, - or _."""
     if not _NAME.match(name):
         raise CalibrationSetError(
             f"calibration set name {name!r} must be 1-40 lower-case letters, digits, - or _"
         )
+
+
+def register_set(client: MlflowClient, name: str, path: Path) -> CalibrationSetRecord:
+    """Freeze `path` under `name`; the same file again is a no-op, a different one an error."""
+    check_name(name)
     dataset = load_labelled(path, name=name)  # validates every row before anything is stored
     existing = _find(client, name)
     if existing is not None:

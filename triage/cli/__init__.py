@@ -44,6 +44,7 @@ app.command("export-corrections")(service.export_corrections)
 
 calibration_app = typer.Typer(help="Named, frozen calibration sets every model is measured on.")
 calibration_app.command("add")(lifecycle.calibration_add)
+calibration_app.command("add-session")(lifecycle.calibration_add_session)
 calibration_app.command("list")(lifecycle.calibration_list)
 app.add_typer(calibration_app, name="calibration")
 

@@ -26,6 +26,40 @@ def calibration_add(
     typer.echo(f"calibration set {record.name!r}: {record.rows} rows, sha256 {record.sha256[:12]}")
 
 
+def calibration_add_session(
+    session_id: Annotated[int, typer.Argument(help="The calibration session's id.", min=1)],
+    name: Annotated[str, typer.Argument(help="Name of the set (lower case, digits, - and _).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the file (default: TRIAGE_CALIBRATION_SESSIONS_DIR)."),
+    ] = None,
+) -> None:
+    """Export an adjudicated calibration session as a labelled file and register it as a
+    calibration set, in one step (refused until every item has a settled label)."""
+    from core.errors import CalibrationSetError
+    from service.db import open_database
+    from service.sessions.export import export_csv
+    from training.calibration_sets import check_name, ensure_project_sets, register_set
+
+    check_name(name)  # before anything is written
+    settings = get_settings()
+    with open_database(settings.database_url) as session:
+        text = export_csv(session, session_id)
+    path = out or settings.calibration_sessions_dir / f"{name}.csv"
+    # A registered set is frozen by its file's digest: never overwrite another file.
+    if path.exists() and path.read_text(encoding="utf-8") != text:
+        raise CalibrationSetError(f"{path} exists with other rows; choose another NAME or --out")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    mlflow = client()
+    ensure_project_sets(mlflow, settings.calibration_sets)  # the project's sets first
+    record = register_set(mlflow, name, path)
+    typer.echo(
+        f"calibration set {record.name!r} from session {session_id}: {record.rows} rows, "
+        f"sha256 {record.sha256[:12]}, file {path}"
+    )
+
+
 def calibration_list() -> None:
     """List the registered calibration sets."""
     from training.calibration_sets import ensure_project_sets, list_sets
