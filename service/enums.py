@@ -51,6 +51,9 @@ class EventKind(StrEnum):
     THEME_ASSIGNED = "theme_assigned"
     INCIDENT_LINKED = "incident_linked"
     INCIDENT_UNLINKED = "incident_unlinked"
+    # A reviewer's lease on an item (service/items/claims.py); renewals record nothing.
+    CLAIMED = "claimed"
+    CLAIM_RELEASED = "claim_released"
 
 
 class ActorType(StrEnum):
