@@ -31,11 +31,8 @@ def claim_step(
             )
             done = "claimed"
         else:
-            done = (
-                "released"
-                if release_claim(session=db, item_id=item_id, actor=actor)
-                else ("had no live claim to release")
-            )
+            released = release_claim(session=db, item_id=item_id, actor=actor)
+            done = "released" if released else "had no live claim to release"
     position = form_position(form)
     _, chosen = form_filters(form)
     query = urlencode(({"pos": position} if position is not None else {}) | chosen)
