@@ -201,6 +201,13 @@ class Settings(BaseSettings):
         "`triage serve`, so sessions end when the service restarts).",
     )
     ui_session_minutes: int = Field(default=480, gt=0, description="Console session lifetime.")
+    claim_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="How long a reviewer's claim on an item lasts unless renewed "
+        "(`POST /v1/items/{id}/claim` again); an expired claim is free for anyone.",
+    )
     ui_cookie_secure: bool = Field(
         default=True, description="Mark console cookies Secure (sent over HTTPS and localhost)."
     )

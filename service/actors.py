@@ -14,6 +14,10 @@ class Actor:
 
     type: ActorType
     name: str
+    # The API key behind a person (None for the service itself): who holds a claim on an item.
+    key_id: int | None = None
+    # An admin's key: may step over another reviewer's claim (service/items/claims.py).
+    admin: bool = False
 
 
 SYSTEM = Actor(ActorType.SYSTEM, "system")

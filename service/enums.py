@@ -53,6 +53,9 @@ class EventKind(StrEnum):
     INCIDENT_UNLINKED = "incident_unlinked"
     # A calibration session settled the item's label (service/sessions/).
     CALIBRATION_ADJUDICATED = "calibration_adjudicated"
+    # A reviewer's lease on an item (service/items/claims.py); renewals record nothing.
+    CLAIMED = "claimed"
+    CLAIM_RELEASED = "claim_released"
 
 
 class ActorType(StrEnum):

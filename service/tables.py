@@ -114,6 +114,14 @@ class Item(Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     analysed_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A reviewer's claim (lease) on the item, so two reviewers do not work it at once
+    # (service/items/claims.py). Written by one conditional UPDATE that leaves `version` alone:
+    # claiming is no change to the item a reviewer's `version` names. Past
+    # `claim_expires_at` the claim is free, whatever these columns still hold.
+    claim_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None]
+    claim_expires_at: Mapped[datetime | None]
     # Optimistic concurrency, enforced by the database: every ORM update of an item is
     # `UPDATE ... WHERE id = :id AND version = :read` and sets version + 1 (`version_id_col`
     # below), so of two writers that read one version exactly one wins; the other's update
@@ -218,6 +226,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # What the reviewer knows: {"flags": [...], "languages": [...], "categories": [...]}
+    # (service/access/skills.py); their queue shows matching items first.
+    skills: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class UiSession(Base):

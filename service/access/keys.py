@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from service.access.skills import Skills, skills_from_stored
 from service.actors import Actor
 from service.enums import ActorType, Role
 from service.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
@@ -40,7 +41,10 @@ class Principal:
     @property
     def actor(self) -> Actor:
         return Actor(
-            ActorType.HUMAN if self.role is not Role.HELPDESK else ActorType.SYSTEM, self.name
+            ActorType.HUMAN if self.role is not Role.HELPDESK else ActorType.SYSTEM,
+            self.name,
+            key_id=self.key_id,
+            admin=self.role is Role.ADMIN,
         )
 
 
@@ -52,7 +56,14 @@ class NewKey:
     key: str  # shown once
 
 
-def create_key(*, session: Session, role: Role, name: str, key: str | None = None) -> NewKey:
+def create_key(
+    *,
+    session: Session,
+    role: Role,
+    name: str,
+    key: str | None = None,
+    skills: Skills | None = None,
+) -> NewKey:
     """Store a new key (random unless given, e.g. the bootstrap key) and return it once."""
     key = key or KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(
@@ -62,10 +73,26 @@ def create_key(*, session: Session, role: Role, name: str, key: str | None = Non
         prefix=key[:10],
         created_at=datetime.now(UTC),
         revoked_at=None,
+        skills=(skills or Skills()).stored(),
     )
     session.add(record)
     session.flush()
     return NewKey(record.id, name, role, key)
+
+
+def set_skills(*, session: Session, key_id: int, skills: Skills) -> ApiKey:
+    """Replace a key's skills (its queue order follows at the next request)."""
+    record = session.get(ApiKey, key_id)
+    if record is None:
+        raise NotFoundError(f"no API key with id {key_id}")
+    record.skills = skills.stored()
+    session.flush()
+    return record
+
+
+def skills_of(*, session: Session, key_id: int) -> Skills:
+    """A key's skills, read afresh (the key cache would keep an admin's change for seconds)."""
+    return skills_from_stored(session.scalar(select(ApiKey.skills).where(ApiKey.id == key_id)))
 
 
 def revoke_key(*, session: Session, key_id: int) -> ApiKey:

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
 from model.labels import CATEGORIES, SEVERITIES
+from service.access.keys import skills_of
 from service.console.flash import Flash, set_flash
 from service.db import transaction
 from service.enums import Owner
@@ -69,7 +70,13 @@ def form_position(form: Any) -> int | None:
 
 
 def onward(
-    request: Request, item_id: int, form: Any, *, leaves_queue: bool, after_review: bool
+    request: Request,
+    item_id: int,
+    form: Any,
+    *,
+    key_id: int,
+    leaves_queue: bool,
+    after_review: bool,
 ) -> tuple[str, bool]:
     """Where to go after a step, and whether the queue had nothing left.
 
@@ -86,7 +93,8 @@ def onward(
         return f"/ui/items/{item_id}", False
     offset = 0 if position is None else position + (0 if leaves_queue else 1)
     with transaction(request.app.state.runtime.factory) as db:
-        rows, _ = queue(session=db, filters=filters, limit=2, offset=offset)
+        skills = skills_of(session=db, key_id=key_id)  # the queue page's order is theirs
+        rows, _ = queue(session=db, filters=filters, limit=2, offset=offset, skills=skills)
     following = [(offset + i, row.id) for i, row in enumerate(rows) if row.id != item_id]
     if not following:
         return f"/ui/queue?{urlencode(chosen)}", True
@@ -95,11 +103,23 @@ def onward(
 
 
 def done_redirect(
-    request: Request, item_id: int, form: Any, step: str, *, leaves_queue: bool, after_review: bool
+    request: Request,
+    item_id: int,
+    form: Any,
+    step: str,
+    *,
+    key_id: int,
+    leaves_queue: bool,
+    after_review: bool,
 ) -> Response:
     """303 to the next place, with a notice of what was done (and a link back to the item)."""
     target, empty = onward(
-        request, item_id, form, leaves_queue=leaves_queue, after_review=after_review
+        request,
+        item_id,
+        form,
+        key_id=key_id,
+        leaves_queue=leaves_queue,
+        after_review=after_review,
     )
     response = RedirectResponse(target, status_code=303)
     set_flash(response, request, Flash("done", item_id, step=step, queue_empty=empty))

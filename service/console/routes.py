@@ -17,9 +17,10 @@ from pydantic import ValidationError
 
 from core.errors import InvalidInputError
 from model.labels import CATEGORIES, FLAG_FAMILIES, SEVERITIES
-from service.access.keys import Principal, authenticate, authorize
+from service.access.keys import Principal, authenticate, authorize, skills_of
 from service.clock import as_utc
 from service.console import charts
+from service.console.claims import CLAIM_STEPS, claim_step
 from service.console.flash import drop_flash, take_flash
 from service.console.navigation import back_to_item, done_redirect, queue_filters
 from service.console.reasons import in_words
@@ -40,6 +41,7 @@ from service.enums import Owner
 from service.errors import ConflictError, ServiceError
 from service.inputs import MAX_INT
 from service.items import flows
+from service.items.claims import ClaimHeldError
 from service.items.schemas import DismissIn, DismissReason, ResolveIn, ReviewIn
 from service.items.views import get_item, item_public, queue, to_detail
 from service.runtime import Runtime
@@ -272,7 +274,12 @@ def queue_page(request: Request, page: Page = 1) -> Response:
     now = datetime.now(UTC)
     with transaction(runtime.factory) as db:
         rows, total = queue(
-            session=db, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now
+            session=db,
+            filters=filters,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+            now=now,
+            skills=skills_of(session=db, key_id=user[0].key_id),
         )
         items = [_row(r, now, (page - 1) * PAGE_SIZE + i) for i, r in enumerate(rows)]
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
@@ -304,7 +311,8 @@ def queue_at(request: Request, position: Position) -> Response:
     runtime = runtime_of(request)
     filters, chosen = queue_filters(request.query_params)
     with transaction(runtime.factory) as db:
-        rows, _ = queue(session=db, filters=filters, limit=1, offset=position)
+        skills = skills_of(session=db, key_id=user[0].key_id)
+        rows, _ = queue(session=db, filters=filters, limit=1, offset=position, skills=skills)
         item_id = rows[0].id if rows else None
     if item_id is None:
         return RedirectResponse(f"/ui/queue?{urlencode(chosen | {'end': 1})}", status_code=303)
@@ -438,15 +446,26 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
                 item_id,
                 form,
                 "reviewed",
+                key_id=principal.key_id,
                 leaves_queue=before == "needs_review",
                 after_review=True,
             )
         if step in ("acknowledge", "resolve", "dismiss"):
             done = _close_step(runtime, step, item_id, form, version_value, principal)
             return done_redirect(
-                request, item_id, form, done, leaves_queue=done == "dismissed", after_review=False
+                request,
+                item_id,
+                form,
+                done,
+                key_id=principal.key_id,
+                leaves_queue=done == "dismissed",
+                after_review=False,
             )
+        if step in CLAIM_STEPS:
+            return claim_step(request, runtime, step, item_id, form, principal.actor)
         return HTMLResponse("Unknown action.", status_code=404)
+    except ClaimHeldError as exc:  # not someone's decision to show: who holds it, until when
+        return back_to_item(request, item_id, form, "error", exc.detail)
     except ConflictError as exc:
         return back_to_item(request, item_id, form, "conflict", exc.detail)
     except (ValidationError, InvalidInputError, ServiceError) as exc:

@@ -29,6 +29,7 @@ from service.actors import SYSTEM, Actor
 from service.clock import utcnow
 from service.enums import EventKind, ItemStatus
 from service.errors import ConflictError
+from service.items.claims import release_on_step
 from service.items.intake import record_event, route_for
 from service.items.schemas import ReviewAction, ReviewerFlagIn, ReviewIn
 from service.items.transitions import open_for
@@ -127,6 +128,8 @@ def _review(
         version=review.version,
         allowed=(ItemStatus.NEEDS_REVIEW, ItemStatus.ROUTED, ItemStatus.ACKNOWLEDGED),
         step="a review",
+        actor=actor,
+        now=now,
     )
     category, severity = _labels(item, review)
     before_human = list(item.reviewer_flags or [])
@@ -178,6 +181,7 @@ def _review(
     item.events[-1].to_status = item.status
     if before in (ItemStatus.NEEDS_REVIEW.value, ItemStatus.ROUTED.value):
         _reroute(session, item, policy=policy, now=now)
+    release_on_step(item, actor, reason=EventKind.REVIEWED.value, now=now)
     session.flush()  # the compare-and-set on `version` (tables.Item)
     return item
 

@@ -1,4 +1,4 @@
-"""Items, the review queue, and the human steps on an item."""
+"""Items, the review queue, the human steps on an item, and claims on items."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from model.labels import Category, Severity
+from service.access.keys import skills_of
 from service.contract import (
     CONFLICT,
     KEYED,
@@ -25,8 +26,11 @@ from service.deps import Reader, Reviewer, RuntimeDep
 from service.enums import ItemStatus, Owner
 from service.inputs import MAX_ID
 from service.items import flows
-from service.items.queue_order import QUEUE_ORDER
+from service.items.claims import claim_item, release_claim
+from service.items.queue_order import QUEUE_ORDER, SKILLS_ORDER
 from service.items.schemas import (
+    ClaimPublic,
+    ClaimReleased,
     DismissIn,
     ItemDetail,
     ItemPage,
@@ -115,11 +119,13 @@ def item(item_id: ItemId, runtime: RuntimeDep, _: Reader) -> ItemDetail:
 
 
 @router.get(
-    "/queue", response_model=ItemPage, description=f"Items waiting for a human. {QUEUE_ORDER}"
+    "/queue",
+    response_model=ItemPage,
+    description=f"Items waiting for a human. {SKILLS_ORDER} {QUEUE_ORDER}",
 )
 def review_queue(
     runtime: RuntimeDep,
-    _: Reviewer,
+    principal: Reviewer,
     severity: Severities = None,
     category: Categories = None,
     owner: Annotated[list[Owner] | None, Query()] = None,
@@ -127,11 +133,15 @@ def review_queue(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> ItemPage:
-    """Items waiting for a human, in QUEUE_ORDER (service/items/queue_order.py)."""
+    """Items waiting for a human: those matching the caller's skills first, each group in
+    QUEUE_ORDER (service/items/queue_order.py)."""
     limit = min(limit, runtime.settings.page_limit)
     filters = _filters(None, severity, category, owner, source, None, None)
     with transaction(runtime.factory) as session:
-        rows, total = queue(session=session, filters=filters, limit=limit, offset=offset)
+        skills = skills_of(session=session, key_id=principal.key_id)
+        rows, total = queue(
+            session=session, filters=filters, limit=limit, offset=offset, skills=skills
+        )
         return ItemPage(items=[to_public(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
@@ -167,3 +177,26 @@ def dismiss(
 ) -> ItemPublic:
     """Close without action, with a reason (false positive, spam...)."""
     return flows.dismiss(runtime, item_id, body, principal.actor)
+
+
+@router.post("/items/{item_id}/claim", response_model=ClaimPublic, responses=NOT_FOUND | CONFLICT)
+def claim(item_id: ItemId, runtime: RuntimeDep, principal: Reviewer) -> ClaimPublic:
+    """Claim an open item for TRIAGE_CLAIM_MINUTES, or renew your claim; 409 with `claim`
+    (who holds it, until when) while another reviewer's claim is live."""
+    with transaction(runtime.factory) as session:
+        return claim_item(
+            session=session,
+            item_id=item_id,
+            actor=principal.actor,
+            minutes=runtime.settings.claim_minutes,
+        )
+
+
+@router.delete(
+    "/items/{item_id}/claim", response_model=ClaimReleased, responses=NOT_FOUND | CONFLICT
+)
+def release(item_id: ItemId, runtime: RuntimeDep, principal: Reviewer) -> ClaimReleased:
+    """Release the live claim on an item: its holder or an admin (409 for anyone else)."""
+    with transaction(runtime.factory) as session:
+        held = release_claim(session=session, item_id=item_id, actor=principal.actor)
+    return ClaimReleased(item_id=item_id, released=held is not None, claim=held)

@@ -182,6 +182,23 @@ class ThemeRef(BaseModel):
     label: str
 
 
+class ClaimPublic(BaseModel):
+    """A reviewer's lease on an item (service/items/claims.py): others may not work the item
+    until `expires_at` unless it is released first."""
+
+    item_id: int
+    key_id: int = Field(description="The API key that holds the claim.")
+    reviewer: str = Field(description="The name of that key.")
+    claimed_at: datetime = Field(description="When the claim began (renewals keep it).")
+    expires_at: datetime = Field(description="When it ends unless renewed.")
+
+
+class ClaimReleased(BaseModel):
+    item_id: int
+    released: bool = Field(description="False when there was no live claim to release.")
+    claim: ClaimPublic | None = Field(description="The lease that was released, if any.")
+
+
 class ItemPublic(BaseModel):
     """A stored item: its fields, the current labels and decision, routing and versions."""
 
@@ -234,6 +251,11 @@ class ItemPublic(BaseModel):
     )
     incident_id: int | None = Field(
         description="The incident (known issue) the item is linked to, if any."
+    )
+    claim: ClaimPublic | None = Field(
+        default=None,
+        description="The reviewer working the item now (a live claim), or null: claim it with "
+        "POST /v1/items/{id}/claim.",
     )
 
 

@@ -24,6 +24,7 @@ from service.enums import (
     Owner,
 )
 from service.errors import ConflictError
+from service.items.claims import check_claim, release_on_step
 from service.items.intake import record_event
 from service.items.schemas import DismissIn, ResolveIn, ReviewPublic
 from service.items.views import get_item, to_public
@@ -89,10 +90,14 @@ def open_for(
     version: int | None,
     allowed: Sequence[ItemStatus],
     step: str,
+    actor: Actor,
+    now: datetime,
 ) -> Item:
     """The item, locked for this transaction, after checking that it is still at the version
-    the caller saw (409 with the current item if not) and in a status `step` allows."""
+    the caller saw (409 with the current item if not), in a status `step` allows, and not
+    claimed by another reviewer (409 with the claim; service/items/claims.py)."""
     item = get_item(session=session, item_id=item_id, history=True, for_update=True)
+    check_claim(item, actor, step=step, now=now)
     if version is not None and version != item.version:
         raise stale_version(item, version)
     if item.status not in {s.value for s in allowed}:
@@ -117,7 +122,13 @@ def apply(
     """Take `transition` on an item and record it as an event with `data`."""
     now = now or utcnow()
     item = open_for(
-        session, item_id, version=version, allowed=transition.allowed, step=transition.step
+        session,
+        item_id,
+        version=version,
+        allowed=transition.allowed,
+        step=transition.step,
+        actor=actor,
+        now=now,
     )
     before = item.status
     if transition.acknowledges and item.acknowledged_at is None:
@@ -128,6 +139,7 @@ def apply(
     record_event(
         item, transition.event, actor, now=now, from_status=before, to_status=item.status, data=data
     )
+    release_on_step(item, actor, reason=transition.event.value, now=now)
     session.flush()  # the compare-and-set on `version` (tables.Item)
     return item
 

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from service.access.skills import Skills
 from service.clock import utcnow
 from service.enums import (
     UNACKNOWLEDGED_STATUSES,
     ItemStatus,
 )
 from service.errors import NotFoundError
+from service.items.claims import live_claim
 from service.items.queue_order import queue_order
 from service.items.schemas import (
     EventPublic,
@@ -64,6 +66,7 @@ def item_public(item: Item, *, now: datetime | None = None) -> dict[str, Any]:
         red_flags=prediction.red_flags if prediction else [],
         theme=None if theme is None else {"id": theme.id, "label": theme.label},
         now=now,
+        claimed=True,
     )
 
 
@@ -74,10 +77,24 @@ def public_fields(
     red_flags: list[dict[str, Any]],
     theme: dict[str, Any] | None,
     now: datetime | None,
+    claimed: bool = False,
 ) -> dict[str, Any]:
-    """The public fields from `field(column name)`: an ORM item's or a just-inserted row's."""
+    """The public fields from `field(column name)`: an ORM item's or a just-inserted row's
+    (`claimed` False: a new row, which no one can have claimed yet)."""
     now = now or utcnow()
     due = field("due_at")
+    claim = (
+        live_claim(
+            field("id"),
+            field("claim_key_id"),
+            field("claimed_by"),
+            field("claimed_at"),
+            field("claim_expires_at"),
+            now=now,
+        )
+        if claimed
+        else None
+    )
     return {
         "id": field("id"),
         "version": field("version"),
@@ -116,6 +133,7 @@ def public_fields(
         "audit": field("audit"),
         "theme": theme,
         "incident_id": field("incident_id"),
+        "claim": claim,
     }
 
 
@@ -179,10 +197,16 @@ def list_items(
 
 
 def queue(
-    *, session: Session, filters: ItemFilters, limit: int, offset: int, now: datetime | None = None
+    *,
+    session: Session,
+    filters: ItemFilters,
+    limit: int,
+    offset: int,
+    now: datetime | None = None,
+    skills: Skills | None = None,
 ) -> tuple[list[Item], int]:
-    """Items waiting for a human in `QUEUE_ORDER` (service/items/queue_order.py), one page; and how
-    many wait in all."""
+    """Items waiting for a human, one page, those matching `skills` first, then in
+    `QUEUE_ORDER` (service/items/queue_order.py); and how many wait in all."""
     now = now or utcnow()
     waiting = ItemFilters(
         status=[ItemStatus.NEEDS_REVIEW.value],
@@ -195,5 +219,7 @@ def queue(
     )
     total = session.scalar(_filtered(select(func.count(Item.id)), waiting)) or 0
     query = _filtered(select(Item), waiting).options(selectinload(Item.predictions))
-    rows = session.scalars(query.order_by(*queue_order(now)).limit(limit).offset(offset)).all()
+    rows = session.scalars(
+        query.order_by(*queue_order(now, skills)).limit(limit).offset(offset)
+    ).all()
     return list(rows), int(total)

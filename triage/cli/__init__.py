@@ -64,6 +64,7 @@ app.add_typer(patterns_app, name="patterns")
 keys_app = typer.Typer(help="API keys of the service.")
 keys_app.command("create")(service.keys_create)
 keys_app.command("list")(service.keys_list)
+keys_app.command("skills")(service.keys_skills)
 keys_app.command("revoke")(service.keys_revoke)
 app.add_typer(keys_app, name="keys")
 

@@ -60,12 +60,33 @@ def serve(
     server.run(settings, listener, processes)
 
 
+SkillArgs = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--skill",
+        help="A skill, repeatable: flag:FAMILY (legal, security, fraud, safety), lang:ISO-CODE "
+        "(en, de...) or category:CATEGORY (complaint...). The key's queue shows matching "
+        "items first.",
+    ),
+]
+
+
+def _skills_text(stored: dict[str, list[str]]) -> str:
+    """Skills in the `--skill` form: `flag:legal lang:de`, or `no skills`."""
+    from service.access.skills import KINDS
+
+    words = [f"{kind}:{value}" for kind, field in KINDS.items() for value in stored.get(field, [])]
+    return " ".join(words) or "no skills"
+
+
 def keys_create(
     role: Annotated[str, typer.Option(help="helpdesk, reviewer or admin.")],
     name: Annotated[str | None, typer.Option(help="Who or what uses the key.")] = None,
+    skill: SkillArgs = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     from service.access.keys import create_key
+    from service.access.skills import parse_skill_args
     from service.db import open_database
     from service.enums import Role
 
@@ -75,21 +96,45 @@ def keys_create(
         raise InvalidInputError(
             f"role must be one of {[r.value for r in Role]}, got {role!r}"
         ) from None
+    skills = parse_skill_args(skill or [])
     with open_database(get_settings().database_url) as session:
-        created = create_key(session=session, role=chosen, name=name or f"{chosen.value}-key")
-    echo_err(f"API key {created.id} ({created.role.value}, {created.name}); shown only now:")
+        created = create_key(
+            session=session, role=chosen, name=name or f"{chosen.value}-key", skills=skills
+        )
+    echo_err(
+        f"API key {created.id} ({created.role.value}, {created.name}, "
+        f"{_skills_text(skills.stored())}); shown only now:"
+    )
     typer.echo(created.key)
 
 
 def keys_list() -> None:
-    """List API keys (never the keys themselves)."""
+    """List API keys (never the keys themselves) with their skills."""
     from service.access.keys import list_keys
     from service.db import open_database
 
     with open_database(get_settings().database_url) as session:
         for key in list_keys(session=session):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-            typer.echo(f"{key.id:>4}  {key.role:<9} {key.prefix}...  {key.name}  {state}")
+            typer.echo(
+                f"{key.id:>4}  {key.role:<9} {key.prefix}...  {key.name}  {state}  "
+                f"{_skills_text(key.skills)}"
+            )
+
+
+def keys_skills(
+    key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")],
+    skill: SkillArgs = None,
+) -> None:
+    """Replace a key's skills (none given: the key has no skills)."""
+    from service.access.keys import set_skills
+    from service.access.skills import parse_skill_args
+    from service.db import open_database
+
+    skills = parse_skill_args(skill or [])
+    with open_database(get_settings().database_url) as session:
+        set_skills(session=session, key_id=key_id, skills=skills)
+    typer.echo(f"API key {key_id}: {_skills_text(skills.stored())}")
 
 
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")]) -> None:
