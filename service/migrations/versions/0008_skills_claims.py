@@ -1,7 +1,7 @@
 """reviewer skills on api_keys, claims (leases) on items (issue 19)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 02:30:00
 """
 
