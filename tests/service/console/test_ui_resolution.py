@@ -1,6 +1,6 @@
 """The console's resolve form asks what the item's severity needs (root cause, post-escalation
 review), refuses a resolution without it and loses nothing; the dashboard shows the
-resolution section. Over HTTP, no browser (tests/e2e/test_resolution.py clicks through it)."""
+resolution section. Over HTTP, no browser (tests/e2e/test_console_resolution.py clicks)."""
 
 from __future__ import annotations
 
