@@ -122,6 +122,13 @@ class Item(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]
     claim_expires_at: Mapped[datetime | None]
+    # How a resolved item was closed (issue 19; migration 0009): its root cause from the policy's
+    # taxonomy, what was done and changed, and the post-escalation review of a red item
+    # ({"what_happened", "what_failed", "prevent_recurrence"}). Also in the `resolved` event.
+    root_cause: Mapped[str | None] = mapped_column(String(64))
+    action_taken: Mapped[str | None] = mapped_column(Text)
+    internal_change: Mapped[str | None] = mapped_column(Text)
+    resolution_review: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Optimistic concurrency, enforced by the database: every ORM update of an item is
     # `UPDATE ... WHERE id = :id AND version = :read` and sets version + 1 (`version_id_col`
     # below), so of two writers that read one version exactly one wins; the other's update

@@ -12,6 +12,7 @@ from service.console import charts
 from service.console.routes import render, runtime_of, signed_in, to_login
 from service.db import transaction
 from service.inputs import instant
+from service.metrics.resolution import resolution_figures
 from service.metrics.service import compute_metrics
 from service.serving.audit import audit_section
 
@@ -52,6 +53,12 @@ def dashboard(request: Request) -> Response:
         metrics = figures.model_dump(mode="json")
         metrics["audit"] = audit_section(
             db, triager=runtime.holder.triager, settings=runtime.settings
+        ).model_dump(mode="json")
+        metrics["resolution"] = resolution_figures(
+            session=db,
+            received_from=start,
+            received_to=end,
+            taxonomy=runtime.policy.resolution.root_causes,
         ).model_dump(mode="json")
     return render(
         request,

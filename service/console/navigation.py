@@ -30,6 +30,10 @@ ATTEMPT_FIELDS = (
     "reason",
     "action_taken",
     "internal_change",
+    "root_cause",
+    "what_happened",
+    "what_failed",
+    "prevent_recurrence",
     "flag_note",
 )
 

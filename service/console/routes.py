@@ -42,12 +42,20 @@ from service.errors import ConflictError, ServiceError
 from service.inputs import MAX_INT
 from service.items import flows
 from service.items.claims import ClaimHeldError
-from service.items.schemas import DismissIn, DismissReason, ResolveIn, ReviewIn
+from service.items.schemas import (
+    DismissIn,
+    DismissReason,
+    PostEscalationReview,
+    ResolveIn,
+    ReviewIn,
+)
 from service.items.views import get_item, item_public, queue, to_detail
 from service.runtime import Runtime
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 PAGE_SIZE = 25
+# The resolve form's post-escalation review fields, named as in the API.
+REVIEW_FIELDS = tuple(PostEscalationReview.model_fields)
 TEMPLATES.env.filters["duration"] = lambda v: "—" if v is None else charts.human_duration(v)
 TEMPLATES.env.filters["percent"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
 TEMPLATES.env.filters["reason"] = in_words
@@ -373,6 +381,9 @@ def _item_context(
         "categories": [c.value for c in CATEGORIES],
         "severities": [s.value for s in SEVERITIES],
         "reasons": [r.value for r in DismissReason],
+        "root_causes": runtime.policy.resolution.root_causes,
+        "needs_root_cause": runtime.policy.resolution.needs_root_cause(detail.severity),
+        "needs_resolution_review": runtime.policy.resolution.needs_review(detail.severity),
         "conflict": None,
         "error": None,
         "attempt": {},
@@ -470,11 +481,26 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
         return back_to_item(request, item_id, form, "conflict", exc.detail)
     except (ValidationError, InvalidInputError, ServiceError) as exc:
         message = (
-            "; ".join(e["msg"] for e in exc.errors())
+            "; ".join(_field_message(e) for e in exc.errors())
             if isinstance(exc, ValidationError)
             else str(exc)
         )
         return back_to_item(request, item_id, form, "error", message)
+
+
+def _field_message(error: Any) -> str:
+    """The message after the field it is about: `review.what_failed: Field required`."""
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+def _review_fields(form: Any) -> dict[str, str | None] | None:
+    """The post-escalation review from the resolve form; None when none of it was filled."""
+    given = {name: str(form.get(name) or "").strip() for name in REVIEW_FIELDS}
+    if not any(given.values()):
+        return None
+    # A required field left empty stays "" so that the 422 names it.
+    return given | {"prevent_recurrence": given["prevent_recurrence"] or None}
 
 
 def _close_step(
@@ -495,6 +521,8 @@ def _close_step(
             version=version,
             action_taken=str(form.get("action_taken") or ""),
             internal_change=str(form.get("internal_change") or ""),
+            root_cause=str(form.get("root_cause") or "") or None,
+            review=_review_fields(form),  # type: ignore[arg-type]
         )
         flows.resolve(runtime, item_id, body, principal.actor)
         return "resolved"

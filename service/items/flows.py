@@ -181,7 +181,9 @@ def resolve(runtime: Runtime, item_id: int, body: ResolveIn, actor: Actor) -> It
     """Close the item with what was done and what changed internally."""
 
     def change(session: Session) -> ItemPublic:
-        item = resolve_item(session=session, item_id=item_id, body=body, actor=actor)
+        item = resolve_item(
+            session=session, item_id=item_id, body=body, actor=actor, policy=runtime.policy
+        )
         return to_public(item)
 
     return change_item(runtime, item_id=item_id, version=body.version, change=change)

@@ -199,6 +199,42 @@ class ClaimReleased(BaseModel):
     claim: ClaimPublic | None = Field(description="The lease that was released, if any.")
 
 
+def _not_blank(value: str) -> str:
+    """Text that says something: surrounding spaces dropped, nothing left is refused."""
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError("must not be blank")
+    return stripped
+
+
+Said = Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(_not_blank)]
+
+
+class PostEscalationReview(InputModel):
+    """The short review a red item gets when it is resolved (seed 002: "post-escalation
+    reviews should identify root causes, communication gaps, and process inefficiencies
+    without assigning blame"; seed 000: "what changed, what was learned, where the system
+    failed and what action should happen next")."""
+
+    what_happened: Said = Field(description="What happened, in a few sentences.")
+    what_failed: Said = Field(
+        description="Where the process or communication failed (gaps, slow hand-offs), "
+        "without naming anyone to blame."
+    )
+    prevent_recurrence: Said | None = Field(
+        default=None, description="What will keep it from happening again, if decided."
+    )
+
+
+class ResolutionPublic(BaseModel):
+    """How a resolved item was closed: what was done, what changed, why it happened."""
+
+    root_cause: str | None
+    action_taken: str | None
+    internal_change: str | None
+    review: PostEscalationReview | None
+
+
 class ItemPublic(BaseModel):
     """A stored item: its fields, the current labels and decision, routing and versions."""
 
@@ -256,6 +292,9 @@ class ItemPublic(BaseModel):
         default=None,
         description="The reviewer working the item now (a live claim), or null: claim it with "
         "POST /v1/items/{id}/claim.",
+    )
+    resolution: ResolutionPublic | None = Field(
+        default=None, description="How the item was resolved; null unless it is resolved."
     )
 
 
@@ -344,9 +383,18 @@ class ResolveIn(InputModel):
     version: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="If given, a stale one gets 409."
     )
-    action_taken: str = Field(min_length=1, max_length=5000, description="What was done.")
-    internal_change: str = Field(
-        min_length=1, max_length=5000, description="What changed internally because of it."
+    action_taken: Said = Field(description="What was done.")
+    internal_change: Said = Field(description="What changed internally because of it.")
+    root_cause: str | None = Field(
+        default=None,
+        max_length=64,
+        description="One of the routing policy's `resolution.root_causes`; required for the "
+        "severities in `resolution.root_cause_required` (default yellow and red).",
+    )
+    review: PostEscalationReview | None = Field(
+        default=None,
+        description="The post-escalation review; required for the severities in "
+        "`resolution.review_required` (default red).",
     )
 
 

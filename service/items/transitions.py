@@ -6,7 +6,7 @@ change the status and write the event. Reviews (service/items/review.py) open it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,12 +23,13 @@ from service.enums import (
     ItemStatus,
     Owner,
 )
-from service.errors import ConflictError
+from service.errors import ConflictError, UnprocessableError
 from service.items.claims import check_claim, release_on_step
 from service.items.intake import record_event
 from service.items.schemas import DismissIn, ResolveIn, ReviewPublic
 from service.items.views import get_item, to_public
 from service.routing.policy import RoutingPolicy
+from service.routing.resolution import ResolutionPolicy
 from service.tables import Incident, Item
 
 
@@ -118,8 +119,10 @@ def apply(
     actor: Actor,
     data: dict[str, Any],
     now: datetime | None = None,
+    prepare: Callable[[Item], None] | None = None,
 ) -> Item:
-    """Take `transition` on an item and record it as an event with `data`."""
+    """Take `transition` on an item and record it as an event with `data`; `prepare` checks
+    and sets the step's own fields on the opened item first (one update, one version)."""
     now = now or utcnow()
     item = open_for(
         session,
@@ -130,6 +133,8 @@ def apply(
         actor=actor,
         now=now,
     )
+    if prepare is not None:
+        prepare(item)
     before = item.status
     if transition.acknowledges and item.acknowledged_at is None:
         item.acknowledged_at = now
@@ -160,12 +165,70 @@ def acknowledge_item(
 
 
 def resolve_item(
-    *, session: Session, item_id: int, body: ResolveIn, actor: Actor, now: datetime | None = None
+    *,
+    session: Session,
+    item_id: int,
+    body: ResolveIn,
+    actor: Actor,
+    policy: RoutingPolicy,
+    now: datetime | None = None,
 ) -> Item:
-    """Close an item with what was done and what changed internally."""
-    data = {"action_taken": body.action_taken, "internal_change": body.internal_change}
+    """Close an item with what was done, what changed internally and, as the policy's
+    `resolution` asks for the item's severity, its root cause and post-escalation review
+    (on the item and in the `resolved` event). A missing or unknown one is a 422 that changes
+    nothing."""
+    review = body.review.model_dump() if body.review is not None else None
+
+    def record_resolution(item: Item) -> None:
+        check_resolution(body, policy.resolution, severity=item.severity)
+        item.root_cause = body.root_cause
+        item.action_taken = body.action_taken
+        item.internal_change = body.internal_change
+        item.resolution_review = review
+
+    data = {
+        "action_taken": body.action_taken,
+        "internal_change": body.internal_change,
+        "root_cause": body.root_cause,
+        "review": review,
+    }
     return apply(
-        session, RESOLVE, item_id=item_id, version=body.version, actor=actor, data=data, now=now
+        session,
+        RESOLVE,
+        item_id=item_id,
+        version=body.version,
+        actor=actor,
+        data=data,
+        now=now,
+        prepare=record_resolution,
+    )
+
+
+def check_resolution(body: ResolveIn, rules: ResolutionPolicy, *, severity: str | None) -> None:
+    """422 naming the field when the resolution lacks what the item's severity needs, or names
+    a root cause outside the taxonomy."""
+    allowed = ", ".join(rules.root_causes)
+    if body.root_cause is None and rules.needs_root_cause(severity):
+        raise _unprocessable(
+            "root_cause", f"resolving a {severity} item needs a root_cause, one of: {allowed}"
+        )
+    if body.root_cause is not None and body.root_cause not in rules.root_causes:
+        raise _unprocessable(
+            "root_cause", f"root_cause {body.root_cause!r} is not one of: {allowed}"
+        )
+    if body.review is None and rules.needs_review(severity):
+        raise _unprocessable(
+            "review",
+            f"resolving a {severity} item needs a post-escalation review: "
+            '{"what_happened", "what_failed", "prevent_recurrence"?}',
+        )
+
+
+def _unprocessable(field: str, message: str) -> UnprocessableError:
+    """The app's 422 shape, with the field named under `errors` as validation errors do."""
+    return UnprocessableError(
+        f"{field}: {message}",
+        errors=[{"loc": ["body", field], "msg": message, "type": "resolution"}],
     )
 
 

@@ -134,6 +134,17 @@ def public_fields(
         "theme": theme,
         "incident_id": field("incident_id"),
         "claim": claim,
+        "resolution": _resolution(field) if field("status") == ItemStatus.RESOLVED else None,
+    }
+
+
+def _resolution(field: Callable[[str], Any]) -> dict[str, Any]:
+    """How a resolved item was closed (only a resolved item has these columns filled)."""
+    return {
+        "root_cause": field("root_cause"),
+        "action_taken": field("action_taken"),
+        "internal_change": field("internal_change"),
+        "review": field("resolution_review"),
     }
 
 

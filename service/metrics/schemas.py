@@ -163,6 +163,62 @@ class RulePrecision(_Section):
     any_family: PrecisionRow
 
 
+class ResolutionTimes(_Section):
+    """Time to acknowledge and time to resolution of one group of items, side by side."""
+
+    items: int
+    acknowledged: int
+    acknowledge_p50_seconds: float | None
+    acknowledge_p90_seconds: float | None
+    resolved: int
+    resolution_p50_seconds: float | None
+    resolution_p90_seconds: float | None
+
+
+class SeverityResolutionTimes(ResolutionTimes):
+    severity: str | None
+
+
+class OwnerResolutionTimes(ResolutionTimes):
+    owner: str
+
+
+class RootCauseCount(_Section):
+    root_cause: str
+    items: int
+    share: float | None = Field(description="items / resolved items with a root cause.")
+
+
+class RootCauseCategory(_Section):
+    root_cause: str
+    category: str | None
+    items: int
+
+
+class RootCauseTheme(_Section):
+    root_cause: str
+    theme_id: int | None = Field(description="Null: the items in no theme.")
+    label: str | None
+    items: int
+
+
+class ResolutionFigures(_Section):
+    """Resolution that teaches (issue 19): how fast items are resolved next to how fast they
+    are acknowledged, and why they happened (service/metrics/resolution.py)."""
+
+    definition: str
+    unit: str
+    percentile_method: str
+    overall: ResolutionTimes
+    by_severity: list[SeverityResolutionTimes]
+    by_owner: list[OwnerResolutionTimes]
+    taxonomy: list[str] = Field(description="The routing policy's root causes.")
+    with_root_cause: int = Field(description="Resolved items in range that name a root cause.")
+    by_root_cause: list[RootCauseCount]
+    by_category: list[RootCauseCategory]
+    by_theme: list[RootCauseTheme]
+
+
 class ItemFigures(_Section):
     """The managers' figures for the items received in the range (service/metrics/service.py)."""
 
@@ -179,8 +235,10 @@ class ItemFigures(_Section):
 
 
 class MetricsOut(ItemFigures):
-    """The managers' figures, the live precision of auto-applied labels (`audit`), and the
-    incidents opened in the range (`incidents`)."""
+    """The managers' figures, the live precision of auto-applied labels (`audit`), the
+    incidents opened in the range (`incidents`), and resolution times and root causes
+    (`resolution`)."""
 
     audit: AuditSection
     incidents: IncidentFigures
+    resolution: ResolutionFigures

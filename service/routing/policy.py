@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from core.errors import TriageError
 from model.labels import AccountTier, Category, FlagFamily, Severity
 from service.enums import IncidentKind, Owner, ResponseRule
+from service.routing.resolution import ResolutionPolicy
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "routing_policy.json"
 
@@ -135,6 +136,8 @@ class RoutingPolicy(BaseModel):
     escalation: dict[Owner, Owner]
     escalated_acknowledge_within_minutes: int = Field(gt=0)
     incidents: IncidentPolicy = IncidentPolicy()
+    # What resolving an item must record: root causes, review (service/routing/resolution.py).
+    resolution: ResolutionPolicy = ResolutionPolicy()
 
     @model_validator(mode="after")
     def _complete(self) -> RoutingPolicy:

@@ -378,6 +378,9 @@ def test_acknowledge_resolve_and_dismiss(page: Page, server: Any, screenshot: An
     expect(page.locator("h1 .status")).to_have_text("acknowledged")
     page.get_by_label("What was done").fill("Called the customer; pallet refunded")
     page.get_by_label("What changed internally").fill("Carrier claims now checked daily")
+    page.get_by_label("Root cause").select_option("third_party")  # a red item needs it
+    page.get_by_label("What happened").fill("The carrier lost a pallet")
+    page.get_by_label("Where the process failed").fill("Claims were checked weekly")
     page.get_by_role("button", name="Resolve").click()
     expect(page.get_by_role("status")).to_contain_text(f"Item {resolved['id']} resolved.")
     expect(page.locator("h1 .status")).to_have_text("resolved")

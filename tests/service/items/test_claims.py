@@ -203,7 +203,16 @@ def test_an_admin_may_step_over_a_claim_and_every_step_releases_it(api: Any) -> 
     # Acknowledge, resolve and dismiss by the holder release the claim too.
     for step, payload, reason in (
         ("acknowledge", {}, "acknowledged"),
-        ("resolve", {"action_taken": "called", "internal_change": "runbook"}, "resolved"),
+        (
+            "resolve",
+            {
+                "action_taken": "called",
+                "internal_change": "runbook",
+                "root_cause": "process",
+                "review": {"what_happened": "a legal threat", "what_failed": "nothing"},
+            },
+            "resolved",
+        ),
     ):
         assert api.post(f"/v1/items/{item['id']}/claim", alice).status_code == 200
         done = api.post(f"/v1/items/{item['id']}/{step}", alice, json=payload)

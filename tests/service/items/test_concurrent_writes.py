@@ -94,7 +94,15 @@ def _routed(api: Any) -> dict[str, Any]:
 
 STEPS: dict[str, tuple[str, dict[str, Any]]] = {
     "acknowledge": ("acknowledged", {"note": "on it"}),
-    "resolve": ("resolved", {"action_taken": "Called them", "internal_change": "New SLA"}),
+    "resolve": (
+        "resolved",
+        {
+            "action_taken": "Called them",
+            "internal_change": "New SLA",
+            "root_cause": "process",
+            "review": {"what_happened": "A legal threat", "what_failed": "Slow first reply"},
+        },
+    ),
     "dismiss": ("dismissed", {"reason": "false_positive"}),
 }
 

@@ -228,7 +228,12 @@ def test_acknowledge_resolve_dismiss_and_the_history(api: Any) -> None:
     done = api.post(
         f"/v1/items/{item['id']}/resolve",
         "reviewer",
-        json={"action_taken": "Called the customer", "internal_change": "New courier SLA"},
+        json={
+            "action_taken": "Called the customer",
+            "internal_change": "New courier SLA",
+            "root_cause": "third_party",
+            "review": {"what_happened": "Pallet lost", "what_failed": "No courier tracking"},
+        },
     )
     assert done.status_code == 200 and done.json()["status"] == "resolved"
     again = api.post(f"/v1/items/{item['id']}/dismiss", "reviewer", json={"reason": "spam"})

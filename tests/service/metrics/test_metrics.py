@@ -168,9 +168,26 @@ def _build_scenario(api: Any) -> tuple[dict[int, int], str]:
     _step(api, ids[4], "review", action="confirm")
     _step(api, ids[5], "review", action="correct", category="complaint", severity="yellow")
     _step(api, ids[1], "acknowledge")
-    _step(api, ids[1], "resolve", action_taken="called them", internal_change="new check")
+    review = {"what_happened": "a legal threat", "what_failed": "a slow reply"}
+    _step(
+        api,
+        ids[1],
+        "resolve",
+        action_taken="called them",
+        internal_change="new check",
+        root_cause="process",
+        review=review,
+    )
     _step(api, ids[2], "acknowledge")
-    _step(api, ids[3], "resolve", action_taken="rotated keys", internal_change="audit")
+    _step(
+        api,
+        ids[3],
+        "resolve",
+        action_taken="rotated keys",
+        internal_change="audit",
+        root_cause="product_defect",
+        review=review,
+    )
     _step(api, ids[5], "acknowledge", note="on it")
     _step(api, ids[6], "dismiss", reason="duplicate")
 
@@ -498,6 +515,7 @@ def test_every_metrics_figure_is_in_the_api_schema(api: Any) -> None:
         "rule_precision",
         "audit",
         "incidents",
+        "resolution",
     }
     assert metrics["additionalProperties"] is False
     assert {"label", "items", "red", "red_share"} <= set(schemas["RiskBucket"]["properties"])
