@@ -15,11 +15,19 @@ from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import TriageError
 from model.labels import AccountTier, Category, FlagFamily, Severity
 from service.enums import IncidentKind, Owner, ResponseRule
+from service.routing.thresholds import Threshold, unique_names
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "routing_policy.json"
 
@@ -135,6 +143,13 @@ class RoutingPolicy(BaseModel):
     escalation: dict[Owner, Owner]
     escalated_acknowledge_within_minutes: int = Field(gt=0)
     incidents: IncidentPolicy = IncidentPolicy()
+    # Limits on the managers' metrics that raise alerts (service/routing/thresholds.py).
+    thresholds: list[Threshold] = Field(default_factory=list)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _unique_thresholds(cls, thresholds: list[Threshold]) -> list[Threshold]:
+        return unique_names(thresholds)
 
     @model_validator(mode="after")
     def _complete(self) -> RoutingPolicy:
