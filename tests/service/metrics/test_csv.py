@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.service.console.test_ui import sign_in
 from tests.service.metrics.test_metrics import RANGE, _build_scenario
 
 TEXT_ONLY = {"range", "generated_at"}
@@ -149,3 +150,26 @@ def test_a_bad_format_or_section_is_a_clear_error(
 def test_the_csv_needs_a_key(api: Any) -> None:
     assert api.client.get("/v1/metrics", params={"format": "csv"}).status_code == 401
     assert api.client.get("/v1/metrics/audit.csv").status_code == 401
+
+
+def test_the_console_downloads_the_dashboard_range_as_csv(make_api: Any) -> None:
+    api = make_api(ui_cookie_secure=False)  # TestClient speaks plain http to "testserver"
+    _build_scenario(api)
+    days = {"from": "2024-01-01", "to": "2024-01-14", "bucket": "week"}
+    signed_out = api.client.get("/ui/dashboard/audit.csv", params=days, follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"].startswith("/ui/login?next=")
+    assert sign_in(api).status_code == 303
+    page = api.client.get("/ui/dashboard", params=days)
+    assert 'href="/ui/dashboard/reputation_risk_trend.csv?from=2024-01-01&amp;to=2024-01-14' in (
+        page.text
+    )
+    console = _parse(api.client.get("/ui/dashboard/all.csv", params=days))
+    through_api = _parse(
+        api.get("/v1/metrics", params={**RANGE, "format": "csv", "bucket": "week"})
+    )
+    assert console == through_api  # the same range: the chosen last day is included
+    trend = _parse(api.client.get("/ui/dashboard/reputation_risk_trend.csv", params=days))
+    assert trend == [r for r in through_api if r["section"] == "reputation_risk_trend"]
+    missing = api.client.get("/ui/dashboard/nope.csv", params=days)
+    assert missing.status_code == 404 and "no metrics section 'nope'" in missing.text

@@ -10,9 +10,11 @@ then written on the rows (test setup, as in test_metrics.py) so the figures are 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from service.metrics.thresholds import check_thresholds, evaluate
 from service.routing.policy import PolicyError, load_policy, parse_policy
 from service.routing.thresholds import Threshold, ThresholdMetric
 from service.tables import Item, MetricAlert, Theme, WebhookOutbox
+from tests.service.test_service_cli import triage
 
 NOW = datetime(2025, 3, 10, 12, tzinfo=UTC)
 NOWHERE = "http://127.0.0.1:9/hook"  # nothing listens: notifications stay in the outbox
@@ -324,3 +327,30 @@ def test_two_evaluations_at_once_raise_one_alert(make_api: Any) -> None:
         for thread in pair:
             thread.join(timeout=30)
         assert _counts(api) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_triage_thresholds_check_runs_one_evaluation(
+    make_api: Any, database_url: str, tmp_path: Path
+) -> None:
+    api = make_api()
+    ids = _items(api, 4)
+    _write(api, ids, severity="red")  # received just now: all in the last 24 hours
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(_policy_with(RED_SHARE.model_dump(mode="json"))), encoding="utf-8")
+    env = {"TRIAGE_DATABASE_URL": database_url, "TRIAGE_ROUTING_POLICY": str(policy)}
+    first = triage("thresholds", "check", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "red-share-high: red_share 1 (above 0.5 raises) RAISED" in first.stdout
+    assert "1 threshold(s): 1 alert(s) raised, 0 cleared, 1 open" in first.stdout
+    second = triage("thresholds", "check", env=env)
+    assert "red-share-high: red_share 1 (above 0.5 raises) open" in second.stdout
+    assert _counts(api)[:2] == (1, 1)
+
+    policy.write_text(
+        json.dumps(_policy_with({**RED_SHARE.model_dump(mode="json"), "metric": "red"})),
+        encoding="utf-8",
+    )
+    refused = triage("thresholds", "check", env=env)
+    assert refused.returncode == 2
+    assert "thresholds[0] ('red-share-high').metric: Input should be" in refused.stderr
