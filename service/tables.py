@@ -246,7 +246,7 @@ class WebhookOutbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Sent with every attempt, so receivers can drop repeats (delivery is at least once).
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # red_item | escalation | incident_*
+    kind: Mapped[str] = mapped_column(String(32))  # enums.NotificationKind
     # The item it announces, or none for an incident's notification (`incident_id`).
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)

@@ -225,6 +225,10 @@ def test_each_metric_reads_its_figure(make_api: Any) -> None:
         check = evaluate(session, thresholds[:2], notifier=None, now=NOW + timedelta(minutes=5))
     assert check.cleared == ["growth"]
     assert sorted(a["threshold"] for a in api.get("/v1/alerts").json()["open"]) == ["p90", "rate"]
+    with transaction(api.runtime.factory) as session:
+        check = evaluate(session, [], notifier=None, now=NOW + timedelta(minutes=6))
+    assert sorted(check.cleared) == ["p90", "rate"]
+    assert api.get("/v1/alerts").json()["open"] == []
 
 
 def _policy_with(*thresholds: dict[str, Any]) -> dict[str, Any]:
