@@ -176,6 +176,13 @@ class Settings(BaseSettings):
         description="Most items one pattern round analyses (the theme encoder costs 7-9 ms per "
         "item on a core; a full round is followed at once by the next).",
     )
+    thresholds_interval_seconds: float = Field(
+        default=300.0,
+        ge=0.0,
+        description="How often the service evaluates the routing policy's metric thresholds "
+        "(alerts and `metric_threshold` webhooks); 0: never (`triage thresholds check` still "
+        "works).",
+    )
     webhook_url: str | None = Field(default=None, description="Where notifications are POSTed.")
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key that signs every webhook body."

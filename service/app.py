@@ -43,6 +43,7 @@ from service.items import classify_routes, flows
 from service.items import routes as item_routes
 from service.items.batching import ClassifyBatcher
 from service.metrics import routes as metrics_routes
+from service.metrics.thresholds import check_thresholds
 from service.notifications import routes as notification_routes
 from service.notifications.webhooks import Notifier
 from service.patterns import flows as pattern_flows
@@ -114,6 +115,19 @@ async def _patterns_loop(runtime: Runtime) -> None:
         except Exception:  # a database that is down now may answer next round
             log.exception("pattern round failed")
         await asyncio.sleep(interval)
+
+
+async def _thresholds_loop(runtime: Runtime) -> None:
+    """Evaluate the routing policy's metric thresholds: raise and clear alerts."""
+    interval = runtime.settings.thresholds_interval_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            check = await run_in_threadpool(check_thresholds, runtime)
+            if check.raised or check.cleared:
+                log.info("threshold alerts raised %s, cleared %s", check.raised, check.cleared)
+        except Exception:  # a database that is down now may answer next round
+            log.exception("threshold evaluation failed")
 
 
 async def _model_poll_loop(runtime: Runtime) -> None:
@@ -255,6 +269,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             loops.append(asyncio.create_task(_escalation_loop(current)))
         if current.settings.patterns_interval_seconds > 0:
             loops.append(asyncio.create_task(_patterns_loop(current)))
+        if current.settings.thresholds_interval_seconds > 0:
+            loops.append(asyncio.create_task(_thresholds_loop(current)))
         if current.settings.model_poll_seconds > 0 and current.settings.model_source in (
             "champion",
             "auto",

@@ -71,6 +71,7 @@ class NotificationKind(StrEnum):
     ESCALATION = "escalation"
     INCIDENT_OPENED = "incident_opened"
     INCIDENT_UPDATED = "incident_updated"
+    METRIC_THRESHOLD = "metric_threshold"  # a threshold of the routing policy was crossed
 
 
 class ThemeStatus(StrEnum):

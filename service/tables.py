@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -263,7 +265,7 @@ class WebhookOutbox(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Sent with every attempt, so receivers can drop repeats (delivery is at least once).
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # red_item | escalation | incident_*
+    kind: Mapped[str] = mapped_column(String(32))  # enums.NotificationKind
     # The item it announces, or none for an incident's notification (`incident_id`).
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
@@ -524,3 +526,36 @@ class CalibrationLabel(Base):
     severity: Mapped[str] = mapped_column(String(16))
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
+
+
+class MetricAlert(Base):
+    """One crossing of a threshold of the routing policy (service/metrics/thresholds.py): raised
+    once when the metric crosses its limit, cleared when it recovers. At most one open alert
+    per threshold (a partial unique index), so two processes evaluating at once raise one."""
+
+    __tablename__ = "metric_alerts"
+    __table_args__ = (
+        Index(
+            "uq_metric_alerts_open",
+            "threshold",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    threshold: Mapped[str] = mapped_column(String(128), index=True)  # the threshold's name
+    metric: Mapped[str] = mapped_column(String(32))
+    comparison: Mapped[str] = mapped_column(String(8))  # above | below
+    limit: Mapped[float] = mapped_column(Float)
+    window_hours: Mapped[float] = mapped_column(Float)
+    value: Mapped[float] = mapped_column(Float)  # the metric when the alert was raised
+    # What the figure rests on (counts; the theme for theme_growth).
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    # The latest evaluation while open: the metric's value then.
+    last_value: Mapped[float] = mapped_column(Float)
+    checked_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    cleared_value: Mapped[float | None] = mapped_column(Float)  # None: threshold removed

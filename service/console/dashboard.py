@@ -1,19 +1,25 @@
-"""The console's dashboard: the managers' figures for a range of days, as SVG charts."""
+"""The console's dashboard: the managers' figures for a range of days, as SVG charts, a banner
+for each open threshold alert, and each section as CSV."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 from service.console import charts
 from service.console.routes import render, runtime_of, signed_in, to_login
 from service.db import transaction
+from service.errors import NotFoundError
 from service.inputs import instant
+from service.metrics.report import check_section, collect_metrics, csv_filename, to_csv
 from service.metrics.resolution import resolution_figures
 from service.metrics.service import compute_metrics
+from service.metrics.thresholds import list_alerts
 from service.serving.audit import audit_section
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -29,12 +35,9 @@ def _parse_day(value: str | None) -> datetime | None:
         return None
 
 
-@router.get("/dashboard")
-def dashboard(request: Request) -> Response:
-    user = signed_in(request)
-    if user is None:
-        return to_login(request)
-    runtime = runtime_of(request)
+def _range(request: Request) -> tuple[datetime, datetime, datetime, str, str | None]:
+    """(start, last day, end, bucket, error) of the dashboard's query: the last 28 days by
+    default; the chosen last day is included."""
     today = datetime.now(UTC).date()
     start = _parse_day(request.query_params.get("from")) or datetime.combine(
         today - timedelta(days=27), datetime.min.time(), UTC
@@ -48,6 +51,16 @@ def dashboard(request: Request) -> Response:
     if end <= start:
         error = "The end date must not be before the start date."
         start, end = end - timedelta(days=1), end
+    return start, end_day, end, bucket, error
+
+
+@router.get("/dashboard")
+def dashboard(request: Request) -> Response:
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    runtime = runtime_of(request)
+    start, end_day, end, bucket, error = _range(request)
     with transaction(runtime.factory) as db:
         figures = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
         metrics = figures.model_dump(mode="json")
@@ -60,6 +73,10 @@ def dashboard(request: Request) -> Response:
             received_to=end,
             taxonomy=runtime.policy.resolution.root_causes,
         ).model_dump(mode="json")
+        alerts = list_alerts(db, limit=1).open
+    query = urlencode(
+        {"from": start.date().isoformat(), "to": end_day.date().isoformat(), "bucket": bucket}
+    )
     return render(
         request,
         "dashboard.html",
@@ -72,7 +89,41 @@ def dashboard(request: Request) -> Response:
             "end": end_day.date().isoformat(),
             "bucket": bucket,
             "error": error,
+            "alerts": alerts,
+            "csv_query": query,
         },
+    )
+
+
+@router.get("/dashboard/{section}.csv")
+def dashboard_csv(request: Request, section: Annotated[str, PathParam(max_length=64)]) -> Response:
+    """One section of the figures over the dashboard's range, as CSV (the same as
+    GET /v1/metrics/{section}.csv); `all` for every section."""
+    user = signed_in(request)
+    if user is None:
+        return to_login(request)
+    chosen = None if section == "all" else section
+    try:
+        if chosen is not None:
+            check_section(chosen)
+    except NotFoundError as exc:
+        return Response(exc.detail, status_code=404, media_type="text/plain; charset=utf-8")
+    runtime = runtime_of(request)
+    start, _, end, bucket, _ = _range(request)
+    with transaction(runtime.factory) as db:
+        figures = collect_metrics(
+            db,
+            triager=runtime.holder.triager,
+            settings=runtime.settings,
+            root_causes=runtime.policy.resolution.root_causes,
+            received_from=start,
+            received_to=end,
+            bucket=bucket,
+        )
+    return Response(
+        to_csv(figures, chosen),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{csv_filename(chosen)}"'},
     )
 
 

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.incidents.schemas import IncidentFigures
@@ -242,3 +245,30 @@ class MetricsOut(ItemFigures):
     audit: AuditSection
     incidents: IncidentFigures
     resolution: ResolutionFigures
+
+
+class AlertOut(_Section):
+    """One alert raised by a threshold of the routing policy (service/metrics/thresholds.py)."""
+
+    id: int
+    threshold: str = Field(description="The threshold's name in the routing policy.")
+    metric: str
+    comparison: str = Field(description="above | below")
+    limit: float = Field(description="The threshold's value when the alert was raised.")
+    window_hours: float
+    value: float = Field(description="The metric when the alert was raised.")
+    details: dict[str, Any] = Field(description="What the figure rests on (counts, the theme).")
+    raised_at: datetime
+    last_value: float = Field(description="The metric at the latest evaluation while open.")
+    checked_at: datetime
+    cleared_at: datetime | None = Field(description="When the metric recovered; null: open.")
+    cleared_value: float | None = Field(
+        description="The metric when it recovered; null while open or when the threshold "
+        "was removed from the policy."
+    )
+    open: bool
+
+
+class AlertsOut(_Section):
+    open: list[AlertOut] = Field(description="Every open alert, newest first.")
+    recent: list[AlertOut] = Field(description="The latest alerts, open or cleared, newest first.")

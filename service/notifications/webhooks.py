@@ -82,8 +82,9 @@ def post(
 
 @dataclass(frozen=True, slots=True)
 class Notification:
-    """One webhook to store: about an item (red_item, escalation; `item` is its public fields)
-    or about an incident (incident_opened, incident_updated; `incident`, no item)."""
+    """One webhook to store: about an item (red_item, escalation; `item` is its public fields),
+    about an incident (incident_opened, incident_updated; `incident`, no item), or a metric
+    threshold's alert (metric_threshold; the alert as `event`, no item)."""
 
     kind: str
     item_id: int | None

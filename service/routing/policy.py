@@ -15,12 +15,20 @@ from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import TriageError
 from model.labels import AccountTier, Category, FlagFamily, Severity
 from service.enums import IncidentKind, Owner, ResponseRule
 from service.routing.resolution import ResolutionPolicy
+from service.routing.thresholds import Threshold, unique_names
 
 DEFAULT_POLICY = Path(__file__).resolve().parent / "routing_policy.json"
 
@@ -138,6 +146,13 @@ class RoutingPolicy(BaseModel):
     incidents: IncidentPolicy = IncidentPolicy()
     # What resolving an item must record: root causes, review (service/routing/resolution.py).
     resolution: ResolutionPolicy = ResolutionPolicy()
+    # Limits on the managers' metrics that raise alerts (service/routing/thresholds.py).
+    thresholds: list[Threshold] = Field(default_factory=list)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _unique_thresholds(cls, thresholds: list[Threshold]) -> list[Threshold]:
+        return unique_names(thresholds)
 
     @model_validator(mode="after")
     def _complete(self) -> RoutingPolicy:

@@ -186,6 +186,8 @@ def e2e_settings(database_url: str, model_path: Path, **overrides: Any) -> Setti
         "themes_refit_hours": 0,
         # Tests run pattern rounds themselves (service.patterns.flows.analyse).
         "patterns_interval_seconds": 0,
+        # Tests evaluate thresholds themselves (service.metrics.thresholds.check_thresholds).
+        "thresholds_interval_seconds": 0,
         "model_source": "file",
         "model_path": model_path,
         # Audit samples are drawn at random; the tests that want them ask for a share.

@@ -105,6 +105,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "themes_refit_hours": 0,
         # Tests run pattern rounds themselves (service.patterns.flows.analyse).
         "patterns_interval_seconds": 0,
+        # Tests evaluate thresholds themselves (service.metrics.thresholds.check_thresholds).
+        "thresholds_interval_seconds": 0,
         "model_source": "file",
         # Audit samples are drawn at random; the tests that want them ask for a share.
         "audit_share": 0.0,

@@ -61,6 +61,12 @@ patterns_app = typer.Typer(help="Themes and incidents of stored items (issue 18)
 patterns_app.command("run")(service.patterns_run)
 app.add_typer(patterns_app, name="patterns")
 
+thresholds_app = typer.Typer(
+    help="Alerts on the managers' metrics (the routing policy's thresholds)."
+)
+thresholds_app.command("check")(service.thresholds_check)
+app.add_typer(thresholds_app, name="thresholds")
+
 keys_app = typer.Typer(help="API keys of the service.")
 keys_app.command("create")(service.keys_create)
 keys_app.command("list")(service.keys_list)

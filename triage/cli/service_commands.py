@@ -1,4 +1,5 @@
-"""Service commands: db upgrade, serve, keys, escalate-overdue, export-corrections, patterns."""
+"""Service commands: db upgrade, serve, keys, escalate-overdue, export-corrections, patterns,
+thresholds."""
 
 from __future__ import annotations
 
@@ -198,4 +199,34 @@ def patterns_run() -> None:
         f"analysed {sum(r.items for r in rounds)} item(s): {sum(r.themed for r in rounds)} "
         f"joined a theme, {sum(r.linked for r in rounds)} linked to an incident"
         + (f"; incidents opened or changed: {incidents}" if incidents else "")
+    )
+
+
+def thresholds_check() -> None:
+    """Evaluate the routing policy's metric thresholds once: raise an alert (and its
+    `metric_threshold` webhook) for each new crossing, clear those that recovered (the service
+    does it itself every TRIAGE_THRESHOLDS_INTERVAL_SECONDS)."""
+    from service.metrics.thresholds import check_thresholds
+
+    with _one_off_runtime() as runtime:
+        check = check_thresholds(runtime)
+        thresholds = runtime.policy.thresholds
+    for threshold in thresholds:
+        reading = check.readings[threshold.name]
+        if threshold.name in check.raised:
+            state = "RAISED"
+        elif threshold.name in check.open:
+            state = "open"
+        elif threshold.name in check.cleared:
+            state = "cleared"
+        else:
+            state = "ok"
+        value = "no reading" if reading.value is None else f"{reading.value:.4g}"
+        typer.echo(
+            f"{threshold.name}: {threshold.metric.value} {value} "
+            f"({threshold.comparison} {threshold.value:g} raises) {state}"
+        )
+    typer.echo(
+        f"{len(thresholds)} threshold(s): {len(check.raised)} alert(s) raised, "
+        f"{len(check.cleared)} cleared, {len(check.open)} open"
     )

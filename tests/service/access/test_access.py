@@ -31,6 +31,8 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("POST", "/v1/sessions/{session_id}/adjudications"): {"admin"},
     ("GET", "/v1/sessions/{session_id}/export"): {"admin"},
     ("GET", "/v1/metrics"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/v1/metrics/{section}.csv"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/v1/alerts"): {"helpdesk", "reviewer", "admin"},
     ("GET", "/v1/model"): {"helpdesk", "reviewer", "admin"},
     ("POST", "/v1/model/reload"): {"admin"},
     ("POST", "/v1/model/auto-apply"): {"admin"},
