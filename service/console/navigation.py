@@ -30,6 +30,10 @@ ATTEMPT_FIELDS = (
     "action_taken",
     "internal_change",
     "flag_note",
+    "reply_kind",
+    "reply_subject",
+    "reply_body",
+    "channel",
 )
 
 
