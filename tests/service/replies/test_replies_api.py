@@ -215,6 +215,7 @@ def test_recording_a_sent_reply_stores_an_event_with_the_text(api: Any) -> None:
     # A reply changes nothing else about the item.
     after = api.get(f"/v1/items/{item['id']}").json()
     assert after["status"] == item["status"] and after["owner"] == item["owner"]
+    assert after["version"] == item["version"]
 
 
 def test_bad_requests_are_refused_and_store_nothing(api: Any) -> None:
