@@ -137,6 +137,25 @@ class Settings(BaseSettings):
         default=None,
         description="Routing policy JSON (default: service/routing/routing_policy.json).",
     )
+    reply_templates: Path | None = Field(
+        default=None,
+        description="Reply and update templates JSON (default: "
+        "service/replies/reply_templates.json).",
+    )
+    reply_company_name: str = Field(
+        default="", max_length=200, description="The company's name, for reply templates."
+    )
+    reply_team_name: str = Field(
+        default="The customer team",
+        max_length=200,
+        description="Who signs replies, for reply templates.",
+    )
+    reply_contact: str = Field(
+        default="",
+        max_length=200,
+        description="Where authors can reach the team privately (an address or a page), for "
+        "reply templates.",
+    )
     batch_limit: int = Field(default=1000, gt=0, le=100_000, description="Most items per batch.")
     page_limit: int = Field(default=200, gt=0, description="Most items per page of a listing.")
     max_body_bytes: int = Field(

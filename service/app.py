@@ -1,5 +1,5 @@
-"""The FastAPI application: start-up (database, model, policy, notifier, escalation loop),
-error handling with one body shape, and the routers."""
+"""The FastAPI application: start-up (database, model, policy, reply templates, notifier,
+escalation loop), error handling with one body shape, and the routers."""
 
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ from service.metrics.thresholds import check_thresholds
 from service.notifications import routes as notification_routes
 from service.notifications.webhooks import Notifier
 from service.patterns import flows as pattern_flows
+from service.replies import routes as reply_routes
+from service.replies.templates import load_templates
 from service.routing import routes as routing_routes
 from service.routing.policy import load_policy
 from service.runtime import Runtime
@@ -65,8 +67,10 @@ TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 
 
 def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> Runtime:
-    """Open the database, load the policy and the model; nothing here needs a request."""
+    """Open the database, load the policy, the reply templates and the model; nothing here needs
+    a request."""
     policy = load_policy(settings.routing_policy)  # an invalid policy refuses to start
+    templates = load_templates(settings.reply_templates)  # so do invalid reply templates
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
     if settings.bootstrap_admin_key is not None:
@@ -84,7 +88,7 @@ def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> R
         concurrency=settings.webhook_concurrency,
         poll_seconds=settings.webhook_poll_seconds,
     )
-    runtime = Runtime(settings, engine, factory, holder, policy, notifier)
+    runtime = Runtime(settings, engine, factory, holder, policy, notifier, templates)
     runtime.batcher = ClassifyBatcher(functools.partial(flows.classify_submitted, runtime))
     return runtime
 
@@ -304,6 +308,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in (
         classify_routes.router,
         item_routes.router,
+        reply_routes.router,
         incident_routes.router,
         metrics_routes.router,
         serving_routes.router,

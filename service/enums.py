@@ -20,6 +20,15 @@ class ResponseRule(StrEnum):
     NO_PUBLIC_REPLY_UNTIL_REVIEWED = "no_public_reply_until_reviewed"
 
 
+class ReplyKind(StrEnum):
+    """What a reply template writes (service/replies/)."""
+
+    PUBLIC_REPLY = "public_reply"  # posted where the feedback is, for everyone to read
+    OUTREACH = "outreach"  # a private message to the author or account
+    ESCALATION_NOTE = "escalation_note"  # internal: the item for the owner one level up
+    UPDATE_EMAIL = "update_email"  # a progress update to the author or account
+
+
 class ItemStatus(StrEnum):
     NEW = "new"
     NEEDS_REVIEW = "needs_review"
@@ -56,6 +65,7 @@ class EventKind(StrEnum):
     # A reviewer's lease on an item (service/items/claims.py); renewals record nothing.
     CLAIMED = "claimed"
     CLAIM_RELEASED = "claim_released"
+    REPLY_SENT = "reply_sent"  # what was sent to the author or written up (service/replies/)
 
 
 class ActorType(StrEnum):

@@ -1,4 +1,5 @@
-"""Everything a running service holds once: settings, database, model, policy, notifier."""
+"""Everything a running service holds once: settings, database, model, policy, reply templates,
+notifier."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from core.settings import Settings
 from service.access.keys import Principal
 from service.items.batching import ClassifyBatcher
 from service.notifications.webhooks import Notifier
+from service.replies.templates import ReplyTemplates
 from service.routing.policy import RoutingPolicy
 from service.serving.audit import AutoApplyGate
 from service.serving.holder import ModelHolder
@@ -30,6 +32,7 @@ class Runtime:
     holder: ModelHolder
     policy: RoutingPolicy
     notifier: Notifier
+    templates: ReplyTemplates
     # API key hash -> (caller, monotonic time the entry expires): most requests skip the
     # key query. Revoking through the API clears it; elsewhere a revocation takes effect
     # within KEY_CACHE_SECONDS.

@@ -35,6 +35,10 @@ ATTEMPT_FIELDS = (
     "what_failed",
     "prevent_recurrence",
     "flag_note",
+    "reply_kind",
+    "reply_subject",
+    "reply_body",
+    "channel",
 )
 
 

@@ -19,7 +19,7 @@ from core.errors import InvalidInputError
 from model.labels import CATEGORIES, FLAG_FAMILIES, SEVERITIES
 from service.access.keys import Principal, authenticate, authorize, skills_of
 from service.clock import as_utc
-from service.console import charts
+from service.console import charts, replies
 from service.console.claims import CLAIM_STEPS, claim_step
 from service.console.flash import drop_flash, take_flash
 from service.console.navigation import back_to_item, done_redirect, queue_filters
@@ -388,6 +388,9 @@ def _item_context(
         "error": None,
         "attempt": {},
         "shortened": False,
+        "reply": replies.reply_panel(
+            runtime, item_id, detail.response_rule.value, request.query_params.get("reply_kind")
+        ),
     } | extra
 
 
@@ -409,6 +412,13 @@ def item_page(request: Request, item_id: ItemId) -> Response:
         # The change this page's form sent was not saved: say why, and show what it was.
         context["attempt"] = flash.attempt
         context["shortened"] = flash.shortened
+        if "reply_kind" in flash.attempt:  # the reply form's kind, not the default one
+            context["reply"] = replies.reply_panel(
+                runtime_of(request),
+                item_id,
+                context["item"]["response_rule"],
+                flash.attempt["reply_kind"],
+            )
         if flash.kind == "error":
             context["error"] = flash.detail
         else:
@@ -461,6 +471,9 @@ async def item_step(request: Request, item_id: ItemId, step: str) -> Response:
                 leaves_queue=before == "needs_review",
                 after_review=True,
             )
+        if step == "reply":
+            replies.record_from_form(runtime, item_id, form, principal)
+            return replies.recorded(request, item_id, form)
         if step in ("acknowledge", "resolve", "dismiss"):
             done = _close_step(runtime, step, item_id, form, version_value, principal)
             return done_redirect(

@@ -233,8 +233,9 @@ def route(policy: RoutingPolicy, facts: RoutingFacts, *, now: datetime) -> Route
     raise AssertionError("the policy's last rule matches everything")  # checked on load
 
 
-def _describe(error: Any, data: Any) -> str:
-    """`rules[3] ('red-other').owner: Input should be ...` from one pydantic error."""
+def describe_error(error: Any, data: Any, *, root: str = "policy") -> str:
+    """`rules[3] ('red-other').owner: Input should be ...` from one pydantic error (`root`
+    names the whole file when the error is no one entry's)."""
     parts: list[str] = []
     node = data
     for step in error["loc"]:
@@ -251,7 +252,7 @@ def _describe(error: Any, data: Any) -> str:
             node = node[step]
         except (KeyError, IndexError, TypeError):
             node = None
-    where = ".".join(parts) or "policy"
+    where = ".".join(parts) or root
     return f"{where}: {error['msg']}"
 
 
@@ -259,7 +260,7 @@ def parse_policy(data: Any, *, source: str = "policy") -> RoutingPolicy:
     try:
         return RoutingPolicy.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e, data) for e in exc.errors())
+        problems = "; ".join(describe_error(e, data) for e in exc.errors())
         raise PolicyError(f"invalid routing policy {source}: {problems}") from None
 
 

@@ -3,7 +3,8 @@
 Commands parse their options, call training and service functions, and print. Each area
 is a module: `model_commands` (train, retrain, classify, evaluate, ...), `lifecycle_commands`
 (calibration sets, promotion, rollback, registered models), `service_commands` (serve, the
-database, API keys, escalation, exports), `themes_commands` (theme re-fit and list);
+database, API keys, escalation, exports), `themes_commands` (theme re-fit and list),
+`replies_commands` (reply templates check);
 `common` holds what they share.
 """
 
@@ -16,6 +17,7 @@ import typer
 from core.errors import ModelNotFoundError, TriageError
 from triage.cli import lifecycle_commands as lifecycle
 from triage.cli import model_commands as model
+from triage.cli import replies_commands as replies
 from triage.cli import service_commands as service
 from triage.cli import themes_commands as themes
 from triage.cli.common import echo_err
@@ -78,6 +80,10 @@ themes_app = typer.Typer(help="Recurring themes of the stored items.")
 themes_app.command("refit")(themes.themes_refit)
 themes_app.command("list")(themes.themes_list)
 app.add_typer(themes_app, name="themes")
+
+templates_app = typer.Typer(help="Reply and update templates of the service.")
+templates_app.command("check")(replies.templates_check)
+app.add_typer(templates_app, name="templates")
 
 
 def main() -> None:

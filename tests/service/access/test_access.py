@@ -41,6 +41,9 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("PATCH", "/v1/keys/{key_id}"): {"admin"},
     ("DELETE", "/v1/keys/{key_id}"): {"admin"},
     ("GET", "/v1/policy"): {"admin"},
+    ("GET", "/v1/items/{item_id}/draft"): {"helpdesk", "reviewer", "admin"},
+    ("POST", "/v1/items/{item_id}/replies"): {"reviewer", "admin"},
+    ("GET", "/v1/templates"): {"admin"},
     ("GET", "/v1/webhooks/deliveries"): {"admin"},
     ("POST", "/v1/webhooks/deliveries/{outbox_id}/redeliver"): {"admin"},
     ("GET", "/v1/themes"): {"helpdesk", "reviewer", "admin"},
@@ -71,6 +74,7 @@ BODIES: dict[str, Any] = {
     "/v1/themes/{theme_id}/rename": {"label": "x"},
     "/v1/themes/{theme_id}/merge": {"sources": [2]},
     "/v1/themes/{theme_id}/split": {"item_ids": [1], "label": "x"},
+    "/v1/items/{item_id}/replies": {"kind": "outreach", "body": "Hello"},
 }
 
 
