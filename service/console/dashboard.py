@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from service.console import charts
 from service.console.routes import render, runtime_of, signed_in, to_login
@@ -17,10 +18,9 @@ from service.db import transaction
 from service.errors import NotFoundError
 from service.inputs import instant
 from service.metrics.report import check_section, collect_metrics, csv_filename, to_csv
-from service.metrics.resolution import resolution_figures
-from service.metrics.service import compute_metrics
+from service.metrics.schemas import MetricsOut
 from service.metrics.thresholds import list_alerts
-from service.serving.audit import audit_section
+from service.runtime import Runtime
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -54,6 +54,21 @@ def _range(request: Request) -> tuple[datetime, datetime, datetime, str, str | N
     return start, end_day, end, bucket, error
 
 
+def _figures(
+    runtime: Runtime, db: Session, start: datetime, end: datetime, bucket: str
+) -> MetricsOut:
+    """Every section of GET /v1/metrics over the dashboard's range (service/metrics/report.py)."""
+    return collect_metrics(
+        db,
+        triager=runtime.holder.triager,
+        settings=runtime.settings,
+        root_causes=runtime.policy.resolution.root_causes,
+        received_from=start,
+        received_to=end,
+        bucket=bucket,
+    )
+
+
 @router.get("/dashboard")
 def dashboard(request: Request) -> Response:
     user = signed_in(request)
@@ -62,17 +77,7 @@ def dashboard(request: Request) -> Response:
     runtime = runtime_of(request)
     start, end_day, end, bucket, error = _range(request)
     with transaction(runtime.factory) as db:
-        figures = compute_metrics(session=db, received_from=start, received_to=end, bucket=bucket)
-        metrics = figures.model_dump(mode="json")
-        metrics["audit"] = audit_section(
-            db, triager=runtime.holder.triager, settings=runtime.settings
-        ).model_dump(mode="json")
-        metrics["resolution"] = resolution_figures(
-            session=db,
-            received_from=start,
-            received_to=end,
-            taxonomy=runtime.policy.resolution.root_causes,
-        ).model_dump(mode="json")
+        metrics = _figures(runtime, db, start, end, bucket).model_dump(mode="json")
         alerts = list_alerts(db, limit=1).open
     query = urlencode(
         {"from": start.date().isoformat(), "to": end_day.date().isoformat(), "bucket": bucket}
@@ -111,15 +116,7 @@ def dashboard_csv(request: Request, section: Annotated[str, PathParam(max_length
     runtime = runtime_of(request)
     start, _, end, bucket, _ = _range(request)
     with transaction(runtime.factory) as db:
-        figures = collect_metrics(
-            db,
-            triager=runtime.holder.triager,
-            settings=runtime.settings,
-            root_causes=runtime.policy.resolution.root_causes,
-            received_from=start,
-            received_to=end,
-            bucket=bucket,
-        )
+        figures = _figures(runtime, db, start, end, bucket)
     return Response(
         to_csv(figures, chosen),
         media_type="text/csv; charset=utf-8",
