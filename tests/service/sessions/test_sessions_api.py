@@ -360,6 +360,8 @@ def test_fleiss_for_three_reviewers(api: Any) -> None:
     assert category["kappa"] == pytest.approx(expected.overall.kappa)
 
 
+# Row locks are PostgreSQL's (SQLite runs one writer at a time): this one runs there only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_last_labels_at_once_complete_the_session_once_on_postgresql(
     api: Any, database_url: str
 ) -> None:
@@ -368,8 +370,7 @@ def test_last_labels_at_once_complete_the_session_once_on_postgresql(
     are settled exactly once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks are PostgreSQL's; SQLite runs one writer at a time")
+    assert database_url.startswith("postgresql")
     s = Session(api)
     for _ in range(5):
         sid = s.open(1, ["rater-0", "rater-1"])["id"]
