@@ -462,8 +462,9 @@ def test_two_hosts_escalate_once_deliver_once_and_lose_no_update(
         def refused_at_b() -> bool:
             return bool(b.client.get("/v1/queue", headers=_auth(reviewer_b)).status_code == 401)
 
-        took = _wait_for(refused_at_b, KEY_CACHE_SECONDS + 2, "the revocation at host B")
-        assert took <= KEY_CACHE_SECONDS + 1
+        # The bound is the cache time; the slack is for a busy machine.
+        took = _wait_for(refused_at_b, KEY_CACHE_SECONDS + 5, "the revocation at host B")
+        assert took <= KEY_CACHE_SECONDS + 2
 
         # A new routing policy, copied to each host's file, is served by both within the poll.
         for host in hosts:
