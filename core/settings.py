@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         default=None,
         description="Routing policy JSON (default: service/routing/routing_policy.json).",
     )
+    policy_poll_seconds: float = Field(
+        default=10.0,
+        ge=0.0,
+        description="How often the service reads the routing policy file again and, when its "
+        "content changed and is valid, serves the new policy; 0: never (restart to change it).",
+    )
     reply_templates: Path | None = Field(
         default=None,
         description="Reply and update templates JSON (default: "

@@ -50,7 +50,8 @@ from service.patterns import flows as pattern_flows
 from service.replies import routes as reply_routes
 from service.replies.templates import load_templates
 from service.routing import routes as routing_routes
-from service.routing.policy import load_policy
+from service.routing.policy import load_policy_file
+from service.routing.reload import reload_policy
 from service.runtime import Runtime
 from service.serving import flows as serving_flows
 from service.serving import routes as serving_routes
@@ -69,7 +70,8 @@ TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> Runtime:
     """Open the database, load the policy, the reply templates and the model; nothing here needs
     a request."""
-    policy = load_policy(settings.routing_policy)  # an invalid policy refuses to start
+    # An invalid policy refuses to start; its digest tells the poll whether the file changed.
+    policy, policy_digest = load_policy_file(settings.routing_policy)
     templates = load_templates(settings.reply_templates)  # so do invalid reply templates
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
@@ -89,6 +91,7 @@ def build_runtime(settings: Settings, *, holder: ModelHolder | None = None) -> R
         poll_seconds=settings.webhook_poll_seconds,
     )
     runtime = Runtime(settings, engine, factory, holder, policy, notifier, templates)
+    runtime.policy_digest = policy_digest
     runtime.batcher = ClassifyBatcher(functools.partial(flows.classify_submitted, runtime))
     return runtime
 
@@ -145,6 +148,17 @@ async def _model_poll_loop(runtime: Runtime) -> None:
                 log.info("model reloaded: %s", state.trigger)
         except Exception:  # a store that is down now may answer next round
             log.exception("checking the model alias failed")
+
+
+async def _policy_poll_loop(runtime: Runtime) -> None:
+    """Serve the routing policy file's new content when it changed (service/routing/reload.py)."""
+    interval = runtime.settings.policy_poll_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await run_in_threadpool(reload_policy, runtime)
+        except Exception:  # keep the loop alive; the next round reads the file again
+            log.exception("checking the routing policy file failed")
 
 
 async def _themes_refit_loop(runtime: Runtime) -> None:
@@ -280,6 +294,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "auto",
         ):
             loops.append(asyncio.create_task(_model_poll_loop(current)))
+        if current.settings.policy_poll_seconds > 0:
+            loops.append(asyncio.create_task(_policy_poll_loop(current)))
         if current.settings.themes_refit_hours > 0:
             loops.append(asyncio.create_task(_themes_refit_loop(current)))
         try:

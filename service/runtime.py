@@ -37,6 +37,10 @@ class Runtime:
     # key query. Revoking through the API clears it; elsewhere a revocation takes effect
     # within KEY_CACHE_SECONDS.
     key_cache: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+    # SHA-256 of the routing policy file's bytes `policy` was read from, and of the last
+    # changed file that was refused (logged once): see service/routing/reload.py.
+    policy_digest: str | None = None
+    policy_refused: str | None = None
     # Gathers concurrent single-item classify requests into one transaction; set by
     # `service.app.build_runtime`, which wires it to `flows.classify_submitted`.
     batcher: ClassifyBatcher = field(init=False)

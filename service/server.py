@@ -10,8 +10,8 @@ What the workers must share is settled before they start: the database is migrat
 bootstrap key seeded once, here; console cookies need one signing key, so a random one is
 made here when none is configured; and each worker learns the supervisor's pid, so that a
 model reload in one worker can restart all of them with the new model
-(`service.serving.flows.reload_model`). Escalation rounds take a file lock
-(`service.items.flows.escalate`), so two workers never escalate the same item twice.
+(`service.serving.flows.reload_model`). Escalation rounds take one lock for every process on
+the database (`service.locks`), so no two workers, or hosts, escalate the same item twice.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.access.skills import Skills, skills_from_stored
@@ -116,10 +117,18 @@ def list_keys(*, session: Session) -> list[ApiKey]:
 
 
 def seed_bootstrap_key(*, session: Session, key: str) -> bool:
-    """Seed `key` as an admin key when the database has no keys at all; True if seeded."""
+    """Seed `key` as an admin key when the database has no keys at all; True if seeded.
+
+    Hosts starting together on an empty database may all find no keys: the first to commit
+    stores the key, and the others' insert of the same key (a unique hash) is undone alone
+    (a savepoint), so they start too."""
     if (session.scalar(select(func.count(ApiKey.id))) or 0) > 0:
         return False
-    create_key(session=session, role=Role.ADMIN, name="bootstrap-admin", key=key)
+    try:
+        with session.begin_nested():
+            create_key(session=session, role=Role.ADMIN, name="bootstrap-admin", key=key)
+    except IntegrityError:
+        return False
     return True
 
 

@@ -4,11 +4,8 @@ transaction the webhook notifications announcing it (the outbox)."""
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +26,7 @@ from service.items.transitions import (
     stale_version,
 )
 from service.items.views import get_item, to_public
+from service.locks import Job, job_transaction
 from service.notifications.webhooks import Notification
 from service.runtime import Runtime
 from service.serving import audit
@@ -242,30 +240,31 @@ def _review(
     return result, notifications
 
 
-@contextmanager
-def escalation_lock(folder: Path) -> Iterator[None]:
-    """Held by one escalation round at a time on this machine (an exclusive lock on a file
-    in `folder`, released when the round ends or its process dies).
-
-    Without it two worker processes on SQLite, which has no `SKIP LOCKED`, could both read
-    an overdue item before either commits and escalate it twice. PostgreSQL rounds skip rows
-    another round has locked, so rounds on different machines are safe there too.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "escalation.lock").open("a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released by closing the file
-        yield
-
-
 def escalate(runtime: Runtime) -> list[int]:
     """Escalate every overdue item one level, with a notification for each (written in the
-    same transaction); returns the item ids."""
-    with escalation_lock(runtime.settings.cache_dir):
-        # A reviewer who changed one of the items between our read and our write makes the
-        # round's compare-and-set fail (SQLite; PostgreSQL locks the rows it reads): try again.
-        ids, notifications = _retrying_stale(
-            runtime, lambda session: _escalate(runtime, session), tries=UNVERSIONED_TRIES
-        )
+    same transaction); returns the item ids.
+
+    One round runs at a time across every process and host on the database (`Job.ESCALATION`:
+    PostgreSQL's advisory lock, SQLite's lock file), and the next one reads what the last one
+    committed, so an overdue item moves one level however many hosts run the loop. Its rows
+    are also read `FOR UPDATE SKIP LOCKED`, so a round passes over an item a reviewer is
+    changing this instant instead of waiting for them.
+    """
+    for attempt in range(1, UNVERSIONED_TRIES + 1):
+        try:
+            with job_transaction(
+                runtime.factory,
+                Job.ESCALATION,
+                lock_folder=runtime.settings.cache_dir,
+                wait=True,
+            ) as session:
+                ids, notifications = _escalate(runtime, session)
+            break
+        except StaleDataError:
+            # A reviewer changed one of the items between our read and our write (SQLite has
+            # no row locks): the round's compare-and-set failed, so run it again.
+            if attempt == UNVERSIONED_TRIES:
+                raise
     if notifications:
         runtime.notifier.wake()
     return ids

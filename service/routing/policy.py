@@ -8,6 +8,7 @@ have no conditions, so every item gets an owner.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -265,11 +266,22 @@ def parse_policy(data: Any, *, source: str = "policy") -> RoutingPolicy:
 
 
 def load_policy(path: Path | None = None) -> RoutingPolicy:
+    return load_policy_file(path)[0]
+
+
+def load_policy_file(path: Path | None = None) -> tuple[RoutingPolicy, str]:
+    """The policy in the file at `path` (default: the shipped one) and the SHA-256 (hex) of the
+    bytes it was read from, which tells a running service whether the file changed."""
     path = path or DEFAULT_POLICY
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise PolicyError(f"routing policy {path} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
         raise PolicyError(f"routing policy {path} is not readable JSON: {exc}") from None
-    return parse_policy(data, source=str(path))
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PolicyError(f"routing policy {path} is not readable JSON: {exc}") from None
+    return parse_policy(data, source=str(path)), digest

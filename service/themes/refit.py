@@ -7,10 +7,8 @@ matching); this module reads the items, stores the results and records them.
 
 from __future__ import annotations
 
-import fcntl
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,9 +26,9 @@ from model.themes import RefitMatch, ThemeFit, ThemeIndex, fit_themes, match_ref
 from model.themes.fit import JOIN_THRESHOLD
 from service.actors import Actor
 from service.clock import utcnow
-from service.db import transaction
 from service.enums import ActorType, EventKind, ThemeStatus
-from service.errors import ConflictError, UnavailableError
+from service.errors import UnavailableError
+from service.locks import Job, job_transaction
 from service.tables import Event, Item, Theme
 from service.themes.moves import move_items
 from service.themes.store import (
@@ -373,19 +371,6 @@ def refit_themes(
     )
 
 
-@contextmanager
-def refit_lock(folder: Path) -> Iterator[None]:
-    """One re-fit at a time on this machine (the scheduled one, `triage themes refit` and the
-    API's): a second gets ConflictError at once instead of waiting minutes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "themes-refit.lock").open("a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConflictError("a theme re-fit is already running; try again later") from None
-        yield  # released by closing the file
-
-
 def theme_encoder(embeddings_dir: Path) -> Encode:
     """The sentence encoder themes are fitted in (all-MiniLM-L6-v2, `TRIAGE_EMBEDDINGS_DIR`);
     UnavailableError (503) when its weights are missing."""
@@ -397,9 +382,14 @@ def theme_encoder(embeddings_dir: Path) -> Encode:
 
 
 def run_refit(factory: sessionmaker[Session], settings: Settings, *, actor: str) -> RefitSummary:
-    """Re-fit now with the configured window, encoder and lock, in one transaction."""
+    """Re-fit now with the configured window and encoder, in one transaction that holds the
+    re-fit lock (`Job.THEMES_REFIT`): one re-fit at a time across every process and host on
+    the database (the scheduled ones, `triage themes refit`, the API's); another gets
+    ConflictError at once instead of waiting minutes."""
     encode = theme_encoder(settings.embeddings_dir)
-    with refit_lock(settings.cache_dir), transaction(factory) as session:
+    with job_transaction(
+        factory, Job.THEMES_REFIT, lock_folder=settings.cache_dir, wait=False
+    ) as session:
         return refit_themes(
             session,
             encode=encode,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -152,6 +153,41 @@ def test_bootstrap_admin_key_seeds_an_empty_database_only(make_api: Any) -> None
         assert seed_bootstrap_key(session=session, key="boot-123") is True
     response = api.client.get("/v1/keys", headers={"Authorization": "Bearer boot-123"})
     assert response.status_code == 200 and response.json()[0]["role"] == "admin"
+
+
+def test_hosts_seeding_the_bootstrap_key_at_once_both_start(make_api: Any) -> None:
+    """Two hosts start on an empty database with the same TRIAGE_BOOTSTRAP_ADMIN_KEY: the
+    second finds no keys (the first has not committed), waits for the first's insert, and
+    then seeds nothing instead of failing on the key's unique hash."""
+    from service.access.keys import seed_bootstrap_key
+
+    api = make_api()
+    if api.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is one host's database: its writers queue for one lock")
+    with transaction(api.runtime.factory) as session:
+        session.query(ApiKey).delete()
+    seeded: list[bool] = []
+    with transaction(api.runtime.factory) as first:
+        assert seed_bootstrap_key(session=first, key="boot-123") is True
+        second = threading.Thread(
+            target=lambda: seeded.append(_seed_in_own_transaction(api, "boot-123"))
+        )
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()  # its insert waits for ours
+    second.join(10)
+    assert seeded == [False]
+    with transaction(api.runtime.factory) as session:
+        assert session.query(ApiKey).count() == 1
+    response = api.client.get("/v1/keys", headers={"Authorization": "Bearer boot-123"})
+    assert response.status_code == 200
+
+
+def _seed_in_own_transaction(api: Any, key: str) -> bool:
+    from service.access.keys import seed_bootstrap_key
+
+    with transaction(api.runtime.factory) as session:
+        return seed_bootstrap_key(session=session, key=key)
 
 
 def test_a_response_carrying_a_new_key_is_never_cached(api: Any) -> None:

@@ -286,16 +286,21 @@ def test_escalate_overdue_from_cron_in_a_subprocess(
 def test_escalation_rounds_take_turns_so_concurrent_rounds_escalate_an_item_once(
     make_api: Any, tmp_path: Path
 ) -> None:
-    """Worker processes share one lock file: a round waits while another holds it, and two
-    rounds started together move an overdue item one level, not two."""
-    from service.items.flows import escalate, escalation_lock
+    """Every process on the database takes one lock (PostgreSQL's advisory lock, SQLite's lock
+    file): a round waits while another holds it, and two rounds started together move an
+    overdue item one level, not two."""
+    from service.items.flows import escalate
+    from service.locks import Job, job_transaction
 
     api = make_api(cache_dir=tmp_path / "cache")
     ids = _classify(api)
     _overdue(api, ids["late"], owner="support")
 
     results: list[list[int]] = []
-    with escalation_lock(tmp_path / "cache"):  # another process's round, in effect
+    held = job_transaction(
+        api.runtime.factory, Job.ESCALATION, lock_folder=tmp_path / "cache", wait=True
+    )
+    with held:  # another process's round, in effect
         waiting = threading.Thread(target=lambda: results.append(escalate(api.runtime)))
         waiting.start()
         waiting.join(0.5)

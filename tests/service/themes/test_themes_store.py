@@ -14,6 +14,7 @@ from service.clock import utcnow
 from service.db import transaction
 from service.enums import ThemeStatus
 from service.errors import ConflictError
+from service.locks import Job, job_transaction
 from service.tables import Theme
 from service.themes import (
     load_index,
@@ -22,7 +23,6 @@ from service.themes import (
     theme_index_stamp,
     unpack_centroid,
 )
-from service.themes.refit import refit_lock
 from tests.service.themes.conftest import feedback
 
 
@@ -80,7 +80,12 @@ def _held_lock(api: Any, timeout: float) -> Iterator[None]:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with refit_lock(api.runtime.settings.cache_dir):
+            with job_transaction(
+                api.runtime.factory,
+                Job.THEMES_REFIT,
+                lock_folder=api.runtime.settings.cache_dir,
+                wait=False,
+            ):
                 yield
                 return
         except ConflictError:
