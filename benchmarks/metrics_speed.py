@@ -56,7 +56,9 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import DEFAULT_POSTGRES_URL, machine_description, print_machine
 from service.db import migrate
+from service.metrics.resolution import resolution_figures
 from service.metrics.service import compute_metrics
+from service.routing.resolution import DEFAULT_ROOT_CAUSES
 from service.tables import Event, Item, Prediction, Review
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -75,6 +77,8 @@ def _rows(count: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """(table, rows) in chunks, deterministic for a given count. Ids are given so predictions
     and reviews can point at them."""
     rng = random.Random(17)
+    # Closing times and root causes from their own stream: the items above stay as they were.
+    closing = random.Random(29)
     prediction_id = review_id = 0
     for first in range(1, count + 1, CHUNK):
         items, predictions, reviews, events = [], [], [], []
@@ -106,6 +110,10 @@ def _rows(count: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
                     "due_at": received + timedelta(hours=rng.choice([4, 24, 72])),
                 }
             )
+            resolved = items[-1]["status"] == "resolved"  # every row names the same columns
+            closed_after = timedelta(seconds=closing.randrange(600, 900_000))
+            items[-1]["closed_at"] = received + closed_after if resolved else None
+            items[-1]["root_cause"] = closing.choice(DEFAULT_ROOT_CAUSES) if resolved else None
             for _ in range(rng.choice([1, 1, 1, 2])):
                 prediction_id += 1
                 flags = (
@@ -194,22 +202,47 @@ def _call(engine: Engine, received_from: datetime, received_to: datetime) -> dic
         ).model_dump()
 
 
+def _call_resolution(
+    engine: Engine, received_from: datetime, received_to: datetime
+) -> dict[str, Any]:
+    """The `resolution` section (time to resolve and acknowledge, root causes), which
+    GET /v1/metrics computes beside compute_metrics' figures."""
+    with Session(engine) as session:
+        return resolution_figures(
+            session=session,
+            received_from=received_from,
+            received_to=received_to,
+            taxonomy=DEFAULT_ROOT_CAUSES,
+        ).model_dump()
+
+
+def _median_seconds(call: Any, repeats: int) -> tuple[float, list[float]]:
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), timings
+
+
 def measure(engine: Engine, repeats: int, dump: Path | None, backend: str) -> None:
     for name, bounds in RANGES.items():
         answer = _call(engine, *bounds)  # warm-up: the pool, statement caches, the OS cache
-        timings = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            _call(engine, *bounds)
-            timings.append(time.perf_counter() - started)
+        median, timings = _median_seconds(lambda bounds=bounds: _call(engine, *bounds), repeats)
+        resolution = _call_resolution(engine, *bounds)  # warm-up
+        resolution_median, _ = _median_seconds(
+            lambda bounds=bounds: _call_resolution(engine, *bounds), repeats
+        )
         tracemalloc.start()
         _call(engine, *bounds)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         runs = ", ".join(f"{t:.3f}" for t in timings)
         print(
-            f"  {name:>13}: {answer['items']:>7,} items  median {statistics.median(timings):.3f} s"
-            f"  (runs {runs})  peak Python memory {peak / 2**20:.1f} MiB",
+            f"  {name:>13}: {answer['items']:>7,} items  median {median:.3f} s"
+            f"  (runs {runs})  peak Python memory {peak / 2**20:.1f} MiB;"
+            f"  resolution section median {resolution_median:.3f} s"
+            f" ({resolution['overall']['resolved']:,} resolved)",
             flush=True,
         )
         if dump is not None:
