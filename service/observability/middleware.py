@@ -7,10 +7,12 @@ one costs an extra task and memory streams per request (see `service.app.Securit
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
 
 from starlette.datastructures import Headers
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.observability.context import RequestInfo, current, request_id_from
@@ -23,17 +25,31 @@ UNMATCHED = "unmatched"  # the route label of a request no route answers (a 404)
 
 def route_template(scope: Scope) -> str:
     """The path template of the route that answered (`/v1/items/{item_id}`), never the raw
-    path. A request answered before routing (the guard's 401 or 413) is matched here."""
-    route = scope.get("route")
-    if route is None:
-        app = scope.get("app")
-        for candidate in getattr(getattr(app, "router", None), "routes", ()):
-            match, _ = candidate.matches(scope)
-            if match is Match.FULL:
-                route = candidate
-                break
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) and path else UNMATCHED
+    path. A request answered before routing (the request guard's 401 or 413) is matched
+    against the API's documented paths."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str) and path:
+        return path
+    app = scope.get("app")
+    if app is None:
+        return UNMATCHED
+    raw: str = scope["path"]
+    for pattern, template in _api_templates(app):
+        if pattern.fullmatch(raw):
+            return template
+    return UNMATCHED
+
+
+def _api_templates(app: Any) -> list[tuple[re.Pattern[str], str]]:
+    """The OpenAPI document's paths, compiled once per app."""
+    templates: list[tuple[re.Pattern[str], str]] | None = getattr(
+        app.state, "route_templates", None
+    )
+    if templates is None:
+        paths = app.openapi().get("paths", {})
+        templates = [(compile_path(template)[0], template) for template in paths]
+        app.state.route_templates = templates
+    return templates
 
 
 class RequestTelemetry:
