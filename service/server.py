@@ -12,6 +12,8 @@ made here when none is configured; and each worker learns the supervisor's pid, 
 model reload in one worker can restart all of them with the new model
 (`service.serving.flows.reload_model`). Escalation rounds take a file lock
 (`service.items.flows.escalate`), so two workers never escalate the same item twice.
+Each worker counts its Prometheus metrics in files of one folder made here, which a scrape adds
+up (`service.observability.prometheus`); every process logs in TRIAGE_LOG_FORMAT.
 """
 
 from __future__ import annotations
