@@ -21,6 +21,7 @@ from service.actors import SYSTEM
 from service.items import flows
 from service.items.schemas import ClassifyResult, ItemIn
 from service.observability.logs import REQUEST_LOGGER, json_formatter
+from tests.service.console.test_ui import sign_in
 from tests.service.test_service_cli import _free_port, _request, _served_env, _wait_ready
 
 GENERATED = re.compile(r"[0-9a-f]{32}")
@@ -212,3 +213,18 @@ def test_serve_logs_each_request_once_in_the_chosen_format(
         assert re.search(
             r"INFO triage\.requests: POST /v1/classify 200 [\d.]+ ms request_id=", line
         )
+
+
+def test_the_console_item_page_leaves_request_ids_out_of_the_history(make_api: Any) -> None:
+    api = make_api(ui_cookie_secure=False)  # TestClient speaks plain http
+    classified = api.client.post(
+        "/v1/classify",
+        json={"text": LEGAL},
+        headers=api.headers("helpdesk") | {"X-Request-ID": "console-hidden-1"},
+    )
+    item_id = classified.json()["id"]
+    assert sign_in(api).status_code == 303
+    page = api.client.get(f"/ui/items/{item_id}")
+    assert page.status_code == 200
+    assert "submitted_by=" in page.text  # the event data is shown...
+    assert "console-hidden-1" not in page.text  # ...but not the operators' request id
