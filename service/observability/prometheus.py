@@ -42,6 +42,7 @@ from service.tables import Item, WebhookOutbox
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_TOKEN_NAME = "metrics-token"  # the `key` of a scrape with TRIAGE_METRICS_TOKEN
 
 REQUESTS = Counter(
     "triage_http_requests",
@@ -212,6 +213,7 @@ async def check_scraper(runtime: Runtime, key: str | None) -> None:
         and token is not None
         and secrets.compare_digest(key.encode(), token.get_secret_value().encode())
     ):
+        note_key(METRICS_TOKEN_NAME)
         return
     principal = await principal_for(runtime, key)
     note_key(principal.name)

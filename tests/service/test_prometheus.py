@@ -3,6 +3,7 @@ who may scrape; and `triage serve --workers 2` adding up both workers' counts.""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
 from model.rules import RULES_VERSION
+from service.observability.logs import REQUEST_LOGGER
 from service.tables import Item, WebhookOutbox
 from tests.service.serving.test_audit import auto_applied
 from tests.service.test_service_cli import (
@@ -185,7 +187,10 @@ def test_a_scrape_without_the_token_or_an_admin_key_is_refused(
     assert "triage_http_requests_total" not in response.text
 
 
-def test_other_roles_are_forbidden_and_the_token_or_an_admin_key_scrape(make_api: Any) -> None:
+def test_other_roles_are_forbidden_and_the_token_or_an_admin_key_scrape(
+    make_api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=REQUEST_LOGGER)
     api = make_api(metrics_token=TOKEN)
     for role in ("reviewer", "helpdesk"):
         refused = api.get("/metrics", role)
@@ -195,6 +200,14 @@ def test_other_roles_are_forbidden_and_the_token_or_an_admin_key_scrape(make_api
         assert allowed.status_code == 200
         assert "triage_http_requests_total" in allowed.text
     assert api.get("/metrics", "admin").status_code == 200
+    keys = [r.key for r in caplog.records if r.name == REQUEST_LOGGER]  # type: ignore[attr-defined]
+    assert keys == [
+        "reviewer-test",
+        "helpdesk-test",
+        "metrics-token",
+        "metrics-token",
+        "admin-test",
+    ]
 
 
 def test_without_a_token_setting_only_admins_scrape(api: Any) -> None:
