@@ -257,6 +257,16 @@ class Settings(BaseSettings):
         "the configured OpenTelemetry providers. Off by default: even with no provider set up, "
         "checking for one took about 4 % of the request thread in a profile.",
     )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="How `triage serve` writes its logs to stderr: json (one object a line, "
+        "for log shippers) or text (for people, in development).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to scrape GET /metrics (an admin API key "
+        "works too); unset: only admin keys may scrape.",
+    )
     supervisor_pid: int | None = Field(
         default=None,
         description="Set by `triage serve --workers N` for its workers, not by users: the "

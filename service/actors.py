@@ -18,6 +18,9 @@ class Actor:
     key_id: int | None = None
     # An admin's key: may step over another reviewer's claim (service/items/claims.py).
     admin: bool = False
+    # The request acting (`X-Request-ID`), where a thread outside the request's context writes
+    # its events: the classify batcher stores several requests' items at once.
+    request_id: str | None = None
 
 
 SYSTEM = Actor(ActorType.SYSTEM, "system")

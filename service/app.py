@@ -46,6 +46,8 @@ from service.metrics import routes as metrics_routes
 from service.metrics.thresholds import check_thresholds
 from service.notifications import routes as notification_routes
 from service.notifications.webhooks import Notifier
+from service.observability import routes as observability_routes
+from service.observability.middleware import RequestTelemetry
 from service.patterns import flows as pattern_flows
 from service.replies import routes as reply_routes
 from service.replies.templates import load_templates
@@ -333,6 +335,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         notification_routes.router,
         theme_routes.router,
         session_routes.router,
+        observability_routes.router,
         health.router,
     ):
         app.include_router(router)
@@ -349,6 +352,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.mount("/ui/static", StaticFiles(directory=str(UI_STATIC)), name="ui-static")
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTelemetry)  # outermost: it times and logs every answer
     return app
 
 

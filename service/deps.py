@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from service.access.keys import Principal, authenticate, authorize, hash_key
 from service.db import transaction
+from service.observability.context import note_key
 from service.runtime import KEY_CACHE_SECONDS, Runtime
 
 
@@ -77,7 +78,9 @@ async def _principal(
 ) -> Principal:
     headers = request.headers
     key = key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
-    return await principal_for(runtime, key)
+    principal = await principal_for(runtime, key)
+    note_key(principal.name)  # for the request's log line
+    return principal
 
 
 def require(permission: str) -> object:

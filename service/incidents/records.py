@@ -18,6 +18,7 @@ from service.actors import Actor
 from service.enums import EventKind, IncidentKind, IncidentStatus, NotificationKind
 from service.incidents.schemas import IncidentEventKind
 from service.notifications.webhooks import Notification, Notifier
+from service.observability.context import stamped
 from service.routing.policy import Route, RoutingFacts, RoutingPolicy, route
 from service.tables import Event, Incident, IncidentEvent, Item
 
@@ -95,12 +96,14 @@ def link_items(
                 "actor": actor.name,
                 "from_status": item.status,
                 "to_status": item.status,
-                "data": {
-                    "incident_id": incident.id,
-                    "incident_kind": incident.kind,
-                    "reason": reason,
-                    "previous_incident_id": item.incident_id,
-                },
+                "data": stamped(
+                    {
+                        "incident_id": incident.id,
+                        "incident_kind": incident.kind,
+                        "reason": reason,
+                        "previous_incident_id": item.incident_id,
+                    }
+                ),
             }
             for item in moving
         ],
@@ -157,7 +160,7 @@ def unlink_item(
                 "actor": actor.name,
                 "from_status": item.status,
                 "to_status": item.status,
-                "data": data,
+                "data": stamped(data),
             }
         ],
     )

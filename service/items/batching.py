@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from service.actors import Actor
 from service.items.intake import Rejected
 from service.items.schemas import ClassifyResult, ItemIn
+from service.observability.context import current_request_id
 
 Outcome = ClassifyResult | Rejected
 # Classify and store items, each submitted by the actor at its index, in one transaction.
@@ -50,6 +51,9 @@ class ClassifyBatcher:
     async def submit(self, items: Sequence[ItemIn], actor: Actor) -> list[Outcome]:
         """The outcome of each item, in order, once the batch holding them is committed."""
         loop = asyncio.get_running_loop()
+        request_id = current_request_id()
+        if request_id is not None:  # the worker thread does not see the request's context
+            actor = dataclasses.replace(actor, request_id=request_id)
         job = _Job(list(items), actor, loop.create_future())
         self._pending.append(job)
         draining = self._draining

@@ -29,6 +29,7 @@ from service.clock import utcnow
 from service.enums import OPEN_STATUSES, EventKind
 from service.errors import ConflictError, ForbiddenError, NotFoundError
 from service.items.schemas import ClaimPublic
+from service.observability.context import stamped
 from service.tables import Event, Item
 
 _ITEMS = cast(Table, Item.__table__)
@@ -95,7 +96,7 @@ def _event(
         actor=actor.name,
         from_status=status,
         to_status=status,
-        data=data,
+        data=stamped(data),
     )
 
 

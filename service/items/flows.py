@@ -28,6 +28,7 @@ from service.items.transitions import (
 from service.items.views import get_item, to_public
 from service.locks import Job, job_transaction
 from service.notifications.webhooks import Notification
+from service.observability.prometheus import count_decisions
 from service.runtime import Runtime
 from service.serving import audit
 
@@ -125,6 +126,7 @@ def classify_submitted(
                 raise
     if notifications:
         runtime.notifier.wake()
+    count_decisions(stored.public for stored in created)
     return results
 
 

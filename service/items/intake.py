@@ -30,6 +30,7 @@ from service.enums import (
 from service.items.repeats import RepeatCounts
 from service.items.schemas import ItemIn
 from service.items.views import item_public, public_fields
+from service.observability.context import stamped
 from service.routing.policy import Route, RoutingFacts, RoutingPolicy, route
 from service.serving.audit import NO_HOLD, AutoApplyGate, Hold
 from service.tables import Event, Item, Prediction
@@ -203,6 +204,7 @@ def _new_rows(
                 "audit": hold.audit,
                 "submitted_by": actor.name,
             },
+            request_id=actor.request_id,
         ),
         _event_row(
             EventKind.ROUTED,
@@ -211,6 +213,7 @@ def _new_rows(
             from_status=status.value,
             to_status=status.value,
             data=routing.event_data(),
+            request_id=actor.request_id,
         ),
     ]
     return _NewRows(item, prediction, events)
@@ -224,8 +227,10 @@ def _event_row(
     from_status: str | None,
     to_status: str | None,
     data: dict[str, Any],
+    request_id: str | None = None,
 ) -> dict[str, Any]:
-    """An event's columns (without its item): inserted as is, or made into an `Event`."""
+    """An event's columns (without its item): inserted as is, or made into an `Event`. The
+    data carries the id of the request writing it (`request_id`, else the current one)."""
     return {
         "created_at": now,
         "kind": kind.value,
@@ -233,7 +238,7 @@ def _event_row(
         "actor": actor.name,
         "from_status": from_status,
         "to_status": to_status,
-        "data": data,
+        "data": stamped(data, request_id),
     }
 
 

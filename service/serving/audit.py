@@ -40,6 +40,7 @@ from model.labels import HEAD_LABELS, HEADS, Decision
 from model.policy import DEFAULT_TARGET_PRECISION
 from service.enums import ActorType, EventKind
 from service.errors import ConflictError
+from service.observability.context import stamped
 from service.serving.schemas import (
     AuditClass,
     AuditSection,
@@ -412,13 +413,15 @@ def after_review(
                 actor="system",
                 from_status=item.status,
                 to_status=item.status,
-                data={
-                    "model_version": version,
-                    "head": row.head,
-                    "label": row.label,
-                    "reason": reason,
-                    **figures,
-                },
+                data=stamped(
+                    {
+                        "model_version": version,
+                        "head": row.head,
+                        "label": row.label,
+                        "reason": reason,
+                        **figures,
+                    }
+                ),
             )
         )
         made.append(switch)

@@ -17,6 +17,7 @@ from service.actors import SYSTEM, Actor
 from service.enums import EventKind, Role
 from service.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from service.inputs import MAX_ID
+from service.observability.context import stamped
 from service.sessions import sampling
 from service.sessions.schemas import (
     AdjudicationIn,
@@ -327,13 +328,15 @@ def _settle(
             actor=actor.name,
             from_status=None,
             to_status=None,
-            data={
-                "session_id": row.session_id,
-                "category": category,
-                "severity": severity,
-                "flags": sorted(flags),
-                "note": note,
-            },
+            data=stamped(
+                {
+                    "session_id": row.session_id,
+                    "category": category,
+                    "severity": severity,
+                    "flags": sorted(flags),
+                    "note": note,
+                }
+            ),
         )
     )
 

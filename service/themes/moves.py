@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.actors import Actor
 from service.enums import EventKind
+from service.observability.context import stamped
 from service.tables import Event, Item
 
 _CHUNK = 1000  # ids per IN list, well below every driver's parameter limit
@@ -50,11 +51,13 @@ def move_items(
             "actor": actor.name,
             "from_status": None,
             "to_status": None,
-            "data": {
-                "theme_id": theme_id,
-                "label": None if theme_id is None else labels.get(theme_id),
-                **(extra or {}),
-            },
+            "data": stamped(
+                {
+                    "theme_id": theme_id,
+                    "label": None if theme_id is None else labels.get(theme_id),
+                    **(extra or {}),
+                }
+            ),
         }
         for item_id, theme_id in sorted(moves.items())
     ]

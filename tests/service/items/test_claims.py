@@ -145,7 +145,10 @@ def test_another_reviewers_live_claim_refuses_claims_and_steps(api: Any) -> None
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["claim"] is None
     (event,) = _events(api, item["id"], "claim_released")
-    assert (event.actor, event.data) == (alice, {"reason": "reviewed", "holder": alice})
+    assert (event.actor, event.data) == (
+        alice,
+        {"reason": "reviewed", "holder": alice, "request_id": reviewed.headers["X-Request-ID"]},
+    )
     assert api.post(f"/v1/items/{item['id']}/claim", bob).status_code == 200
 
 
@@ -184,9 +187,13 @@ def test_release_by_the_holder_or_an_admin(api: Any) -> None:
     by_admin = api.client.delete(path, headers=api.headers("admin"))
     assert by_admin.status_code == 200 and by_admin.json()["claim"]["reviewer"] == bob
     events = _events(api, item["id"], "claim_released")
+    by_id = {"request_id": by_admin.headers["X-Request-ID"]}
     assert [(e.actor, e.data) for e in events] == [
-        (alice, {"reason": "released", "holder": alice}),
-        ("admin-test", {"reason": "released", "holder": bob, "overridden": True}),
+        (
+            alice,
+            {"reason": "released", "holder": alice, "request_id": released.headers["X-Request-ID"]},
+        ),
+        ("admin-test", {"reason": "released", "holder": bob, "overridden": True} | by_id),
     ]
 
 
@@ -198,7 +205,12 @@ def test_an_admin_may_step_over_a_claim_and_every_step_releases_it(api: Any) -> 
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["claim"] is None
     (event,) = _events(api, item["id"], "claim_released")
-    assert event.data == {"reason": "reviewed", "holder": alice, "overridden": True}
+    assert event.data == {
+        "reason": "reviewed",
+        "holder": alice,
+        "overridden": True,
+        "request_id": reviewed.headers["X-Request-ID"],  # the review released it
+    }
 
     # Acknowledge, resolve and dismiss by the holder release the claim too.
     for step, payload, reason in (

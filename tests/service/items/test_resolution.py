@@ -134,7 +134,7 @@ def test_a_valid_resolution_is_stored_on_the_item_and_in_the_event(api: Any) -> 
     assert stored["resolution"] == expected
     event = stored["events"][-1]
     assert event["kind"] == "resolved" and event["actor"] == "reviewer-test"
-    assert event["data"] == expected
+    assert event["data"] == expected | {"request_id": done.headers["X-Request-ID"]}
     with transaction(api.runtime.factory) as session:
         row = session.get(Item, item["id"])
         assert row is not None

@@ -209,6 +209,7 @@ def test_recording_a_sent_reply_stores_an_event_with_the_text(api: Any) -> None:
         "template_version": "replies.v1",
         "edited": False,
         "channel": "slack",
+        "request_id": unchanged.headers["X-Request-ID"],  # the request that recorded it
     }
     assert stored[0]["from_status"] == stored[0]["to_status"] == item["status"]
     assert [e["actor"] for e in stored] == ["reviewer-test", "admin-test", "reviewer-test"]

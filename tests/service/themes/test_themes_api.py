@@ -157,7 +157,11 @@ def test_split_forms_a_new_theme_from_the_chosen_items(fitted: Any) -> None:
         if e["kind"] == "theme_assigned"
     ][-1]
     assert event["actor_type"] == "human"
-    assert event["data"] == {"theme_id": new["id"], "label": "Login 502s"}
+    assert event["data"] == {
+        "theme_id": new["id"],
+        "label": "Login 502s",
+        "request_id": r.headers["X-Request-ID"],  # the split's request
+    }
 
 
 def test_bad_edits_are_refused_and_change_nothing(fitted: Any) -> None:

@@ -51,6 +51,7 @@ def test_refit_finds_the_bursts_and_records_every_assignment(stored: Any) -> Non
         "theme_id": main["outage"],
         "label": item["theme"]["label"],
         "refit": True,
+        "request_id": r.headers["X-Request-ID"],  # the request that ran the re-fit
     }
     with transaction(api.runtime.factory) as session:
         assigned = session.scalars(select(Event).where(Event.kind == "theme_assigned")).all()

@@ -1,0 +1,1 @@
+"""Operating the service: Prometheus metrics, request logs and request ids."""
