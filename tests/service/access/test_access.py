@@ -34,6 +34,7 @@ ROUTES: dict[tuple[str, str], set[str] | None] = {
     ("GET", "/v1/metrics"): {"helpdesk", "reviewer", "admin"},
     ("GET", "/v1/metrics/{section}.csv"): {"helpdesk", "reviewer", "admin"},
     ("GET", "/v1/alerts"): {"helpdesk", "reviewer", "admin"},
+    ("GET", "/metrics"): {"admin"},  # or TRIAGE_METRICS_TOKEN (tests/service/test_prometheus.py)
     ("GET", "/v1/model"): {"helpdesk", "reviewer", "admin"},
     ("POST", "/v1/model/reload"): {"admin"},
     ("POST", "/v1/model/auto-apply"): {"admin"},
@@ -155,6 +156,8 @@ def test_bootstrap_admin_key_seeds_an_empty_database_only(make_api: Any) -> None
     assert response.status_code == 200 and response.json()[0]["role"] == "admin"
 
 
+# SQLite is one host's database (its writers queue for one lock): this runs on PostgreSQL only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_hosts_seeding_the_bootstrap_key_at_once_both_start(make_api: Any) -> None:
     """Two hosts start on an empty database with the same TRIAGE_BOOTSTRAP_ADMIN_KEY: the
     second finds no keys (the first has not committed), waits for the first's insert, and
@@ -162,8 +165,7 @@ def test_hosts_seeding_the_bootstrap_key_at_once_both_start(make_api: Any) -> No
     from service.access.keys import seed_bootstrap_key
 
     api = make_api()
-    if api.runtime.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite is one host's database: its writers queue for one lock")
+    assert api.runtime.engine.dialect.name == "postgresql"
     with transaction(api.runtime.factory) as session:
         session.query(ApiKey).delete()
     seeded: list[bool] = []
