@@ -32,6 +32,9 @@ INPUT_FORMATS = ("csv", "jsonl", "parquet")
 OUTPUT_FORMATS = ("parquet", "jsonl")
 INPUT_COLUMNS = ("text", "id", "rating", "source", "account_tier")
 OUTPUT_COLUMNS = ("id", "row", *RESULT_KEYS, "error")
+# `--with-input` adds the item's own fields, which `triage import-history` stores.
+HISTORY_COLUMNS = ("external_id", "account_id", "author", "created_at", "language")
+INPUT_FIELDS = ("text", "rating", "source", "account_tier", *HISTORY_COLUMNS)
 CHAMPION_URI = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
 # Scored in place of a bad row's text, whose result is then dropped: keeps every row in its
 # partition (and so in input order) without a shuffle.
@@ -166,7 +169,8 @@ def _read(spark: SparkSession, path: str, fmt: str) -> DataFrame:
             # Spark reads an empty cell as null; classify-file (Python's csv) as "".
             frame = frame.fillna("", subset=names)
         else:
-            schema = ", ".join(f"`{name}` string" for name in [*INPUT_COLUMNS, _CORRUPT])
+            names = [*INPUT_COLUMNS, *HISTORY_COLUMNS, _CORRUPT]
+            schema = ", ".join(f"`{name}` string" for name in names)
             frame = (
                 spark.read.schema(schema)
                 .option("mode", "PERMISSIVE")
@@ -176,10 +180,11 @@ def _read(spark: SparkSession, path: str, fmt: str) -> DataFrame:
         frame = frame.toDF(*[name.strip().lower() for name in frame.columns])
     if "text" not in frame.columns:
         raise InvalidInputError(f"{path}: the input has no 'text' column: {frame.columns}")
-    for name in (*INPUT_COLUMNS, _CORRUPT):
+    wanted = (*INPUT_COLUMNS, *HISTORY_COLUMNS, _CORRUPT)
+    for name in wanted:
         if name not in frame.columns:
             frame = frame.withColumn(name, sf.lit(None).cast("string"))
-    columns = [sf.col(name).cast("string").alias(name) for name in (*INPUT_COLUMNS, _CORRUPT)]
+    columns = [sf.col(name).cast("string").alias(name) for name in wanted]
     return frame.select(*columns)
 
 
@@ -246,8 +251,11 @@ def _present(value: Any) -> Any:
     return value
 
 
-def score(frame: DataFrame, model_uri: str, *, max_chars: int = MAX_TEXT_CHARS) -> DataFrame:
-    """The `classify-file` rows of `frame` (the columns of `_read`), scored on Spark."""
+def score(
+    frame: DataFrame, model_uri: str, *, max_chars: int = MAX_TEXT_CHARS, with_input: bool = False
+) -> DataFrame:
+    """The `classify-file` rows of `frame` (the columns of `_read`), scored on Spark; with
+    `with_input`, followed by the input's fields (`INPUT_FIELDS`)."""
     import mlflow.pyfunc
     from pyspark.sql import functions as sf
     from pyspark.sql.pandas.functions import pandas_udf
@@ -279,6 +287,8 @@ def score(frame: DataFrame, model_uri: str, *, max_chars: int = MAX_TEXT_CHARS) 
     for key in RESULT_KEYS:
         columns.append(sf.when(good, sf.col(f"_result.{key}")).alias(key))
     columns.append(sf.coalesce(sf.col("_check.error"), sf.col("_result.error")).alias("error"))
+    if with_input:
+        columns.extend(sf.col(name) for name in INPUT_FIELDS)
     return scored.select(*columns)
 
 
@@ -291,6 +301,7 @@ def backfill(
     input_format: str | None = None,
     output_format: str = "parquet",
     max_chars: int = MAX_TEXT_CHARS,
+    with_input: bool = False,
     say: Callable[[str], None] = print,
 ) -> BackfillSummary:
     """Score every row of `input_path` and write them to `output_path` (a folder of part
@@ -305,7 +316,7 @@ def backfill(
     say(f"Spark UI: {context.uiWebUrl or 'disabled'} (master {context.master})")
     with StageProgress(spark, say):
         frame = _read(spark, input_path, fmt)
-        result = score(frame, model_uri, max_chars=max_chars).cache()
+        result = score(frame, model_uri, max_chars=max_chars, with_input=with_input).cache()
         writer = result.write.mode("overwrite")
         if output_format == "parquet":
             writer.parquet(output_path)

@@ -45,6 +45,7 @@ app.command("serve")(service.serve)
 app.command("escalate-overdue")(service.escalate_overdue)
 app.command("export-corrections")(service.export_corrections)
 app.command("backfill")(backfills.backfill)
+app.command("import-history")(backfills.import_history)
 
 calibration_app = typer.Typer(help="Named, frozen calibration sets every model is measured on.")
 calibration_app.command("add")(lifecycle.calibration_add)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -38,6 +39,13 @@ def backfill(
         str | None,
         typer.Option(help="csv, jsonl or parquet (default: from INPUT's extension)."),
     ] = None,
+    with_input: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the input's text, rating, source, account_tier, external_id, "
+            "account_id, author, created_at and language (what `triage import-history` loads)."
+        ),
+    ] = False,
 ) -> None:
     """Score every row of INPUT on Spark with the registered model and write the
     `classify-file` columns to OUTPUT. A bad row gets its `error`; the job goes on."""
@@ -57,6 +65,7 @@ def backfill(
             input_format=input_format,
             output_format=output_format,
             max_chars=get_settings().max_text_chars,
+            with_input=with_input,
             say=echo_err,
         )
     finally:
@@ -64,4 +73,30 @@ def backfill(
     echo_err(
         f"{summary.rows} rows read: {summary.rows - summary.bad} classified, {summary.bad} bad; "
         f"written to {summary.output} ({output_format}) in {summary.seconds:.1f} s"
+    )
+
+
+def import_history(
+    output: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUTPUT", help="What `triage backfill --with-input` wrote (folder or file)."
+        ),
+    ],
+) -> None:
+    """Load backfilled rows into the service database as historical items: resolved, counted
+    in metrics and themes, never queued, escalated or notified about. A second import of the
+    same rows adds nothing (keyed by source and external_id, else by a hash of source and
+    text)."""
+    from service.db import open_database
+    from service.items.history import history_rows, import_history
+    from service.routing.policy import load_policy
+
+    settings = get_settings()
+    policy = load_policy(settings.routing_policy)
+    with open_database(settings.database_url) as session:
+        counts = import_history(session, history_rows(output), policy=policy, origin=str(output))
+    typer.echo(
+        f"{counts.rows} row(s) read: {counts.added} historical item(s) added, "
+        f"{counts.present} already stored, {counts.skipped} with an error skipped"
     )
