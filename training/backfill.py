@@ -218,7 +218,6 @@ def _numbered(frame: DataFrame) -> DataFrame:
 def _checker(max_chars: int) -> Callable[..., Iterator[pd.DataFrame]]:
     """A pandas UDF giving each row the `classify-file` error (or None) and its rating as a
     number, since the pyfunc's signature takes a double."""
-    import pandas as pd
 
     def check(
         batches: Iterator[Tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.Series]],  # noqa: UP006
@@ -267,7 +266,10 @@ def score(
     predict = mlflow.pyfunc.spark_udf(
         spark, model_uri, result_type=RESULT_TYPE, env_manager="local"
     )
-    numbered = _numbered(frame)
+    # Spread the rows over the workers (one CSV read with multiLine is one partition) by
+    # ranges of row numbers, so that the part files still follow the input order.
+    parts = max(spark.sparkContext.defaultParallelism * 2, frame.rdd.getNumPartitions())
+    numbered = _numbered(frame).repartitionByRange(parts, "row").sortWithinPartitions("row")
     checked = numbered.withColumn(
         "_check", checker("text", "rating", "source", "account_tier", _CORRUPT)
     )
