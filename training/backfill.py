@@ -141,6 +141,11 @@ class StageProgress:
                 )
 
 
+def _name_stages(spark: SparkSession, name: str) -> None:
+    """Name the stages of the next Spark actions (their call site), for the progress lines."""
+    spark.sparkContext.setLocalProperty("callSite.short", name)
+
+
 def _read(spark: SparkSession, path: str, fmt: str) -> DataFrame:
     """The input with lower-cased column names; CSV and JSON cells as strings, as
     `classify-file` reads them, and unreadable records kept in `_corrupt_record`."""
@@ -196,6 +201,7 @@ def _numbered(frame: DataFrame) -> DataFrame:
     frame = frame.withColumn("_part", sf.spark_partition_id()).withColumn(
         "_mono", sf.monotonically_increasing_id()
     )
+    _name_stages(frame.sparkSession, "number the rows")
     counts = sorted(
         (row["_part"], row["count"]) for row in frame.groupBy("_part").count().collect()
     )
@@ -256,9 +262,13 @@ def score(
     """The `classify-file` rows of `frame` (the columns of `_read`), scored on Spark; with
     `with_input`, followed by the input's fields (`INPUT_FIELDS`)."""
     import mlflow.pyfunc
+    from pyspark import cloudpickle
     from pyspark.sql import functions as sf
     from pyspark.sql.pandas.functions import pandas_udf
 
+    # The model's own copy of training/ (its MLflow code_paths) can shadow this one in a
+    # Python worker that loaded it: ship this module's checker by value, not by name.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # type: ignore[no-untyped-call]
     spark = frame.sparkSession
     checker = pandas_udf(  # type: ignore[call-overload]  # the stubs know no iterator of tuples
         _checker(max_chars), "error string, rating double"
@@ -319,11 +329,13 @@ def backfill(
     with StageProgress(spark, say):
         frame = _read(spark, input_path, fmt)
         result = score(frame, model_uri, max_chars=max_chars, with_input=with_input).cache()
+        _name_stages(spark, f"score and write {output_format}")
         writer = result.write.mode("overwrite")
         if output_format == "parquet":
             writer.parquet(output_path)
         else:
             writer.json(output_path)  # null fields left out: a bad row is {id, row, error}
+        _name_stages(spark, "count the rows")
         counts = result.agg(
             sf.count(sf.lit(1)).alias("rows"), sf.count("error").alias("bad")
         ).collect()[0]

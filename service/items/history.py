@@ -72,16 +72,24 @@ def _as_dict(value: Any) -> Any:
     return value
 
 
-def _instant(value: Any) -> datetime | None:
+def _instant(value: Any, row: Any) -> datetime | None:
+    """An ISO 8601 instant in UTC (none means UTC, as in the API); a bad one stops the import."""
     if value in (None, ""):
         return None
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInputError(
+            f"row {row}: created_at {value!r} is not an ISO 8601 instant; nothing was imported"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def history_key(row: Mapping[str, Any]) -> tuple[str | None, str | None, str]:
     """(source, external_id, dedupe key) of a row, as the service keys a posted item."""
     source = parse_source(row.get("source"))
+    if source is not None and len(source) > 64:
+        raise InvalidInputError(f"row {row.get('row')}: source is over 64 characters")
     external = row.get("external_id") or row.get("id")
     external_id = str(external).strip() if external not in (None, "") else None
     if external_id:
@@ -145,7 +153,7 @@ def _item(
 ) -> Item:
     source, external_id, _ = history_key(row)
     tier = parse_account_tier(row.get("account_tier"))
-    created = _instant(row.get("created_at"))
+    created = _instant(row.get("created_at"), row.get("row"))
     received = created or now
     flags = sorted({hit["family"] for hit in row.get("red_flags") or []})
     routing = route_for(

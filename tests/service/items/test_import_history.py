@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from core.errors import InvalidInputError
 from service.db import transaction
 from service.items.history import history_rows, import_history
 from service.items.transitions import escalate_overdue
@@ -140,3 +141,28 @@ def test_import_history_command_is_idempotent(backfilled: Path, tmp_path: Path) 
     assert missing.returncode == 2 and "no Parquet or JSON Lines backfill output" in (
         missing.stderr
     )
+
+
+def _scored_row(number: int, **fields: Any) -> dict[str, Any]:
+    """A backfill row as `backfill --with-input` writes it (values of a real green result)."""
+    return {
+        "id": str(number), "row": number, "category": "review", "severity": "green",
+        "category_confidence": 0.9, "severity_confidence": 0.8,
+        "probabilities": {"category": {"review": 0.9}, "severity": {"green": 0.8}},
+        "red_flags": [], "decision": "auto_applied", "reasons": [], "model_version": "m1",
+        "rules_version": "red_flags.v3", "error": None, "text": f"Solid tool number {number}.",
+        "source": "g2", **fields,
+    }  # fmt: skip
+
+
+def test_a_bad_row_stops_the_import_and_stores_nothing(api: Any) -> None:
+    rows = [_scored_row(1), _scored_row(2, created_at="last tuesday")]
+    refused = pytest.raises(InvalidInputError, match="row 2: created_at 'last tuesday'")
+    with refused, transaction(api.runtime.factory) as session:
+        import_history(session, rows, policy=api.runtime.policy, origin="test")
+    assert api.get("/v1/items").json()["total"] == 0
+    with transaction(api.runtime.factory) as session:
+        done = import_history(session, rows[:1], policy=api.runtime.policy, origin="test")
+    assert done.added == 1
+    item = api.get("/v1/items").json()["items"][0]
+    assert (item["external_id"], item["status"], item["category"]) == ("1", "resolved", "review")
