@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 SAMPLE := "Your courier lost our pallet again and now the customer is threatening to sue us."
 
-.PHONY: setup browser embeddings run train classify mlflow-ui lint format typecheck test bench-quality clean
+.PHONY: setup browser java backfill embeddings run train classify mlflow-ui lint format typecheck test bench-quality clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ setup: $(STAMP) ## create .venv and install the project with its dev tools
 browser: ## install Debian's chromium for the browser tests, unless it is there
 	command -v chromium >/dev/null || { $(SUDO) apt-get update \
 		&& DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+# Spark (triage backfill and its tests) runs on Java 17: Debian's JRE, unless java is there.
+java: ## install Debian's Java 17 runtime for Spark, unless java is there
+	command -v java >/dev/null || { $(SUDO) apt-get update \
+		&& DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y openjdk-17-jre-headless; }
+
+# make backfill IN=history.csv OUT=var/backfill [ARGS="--master local[2] --format jsonl"]
+backfill: setup java ## re-score a history file on Spark with the champion
+	$(BIN)/triage backfill $(IN) $(OUT) $(ARGS)
 
 run: setup ## main job: train the default model if none exists, migrate the database, serve
 	$(BIN)/triage fetch-embeddings --configured
@@ -56,7 +65,7 @@ typecheck: setup
 embeddings: setup ## fetch the sentence encoders of tfidf_minilm and tfidf_static (about 100 MB, once)
 	$(BIN)/triage fetch-embeddings
 
-test: setup browser embeddings lint typecheck ## lint, type-check and run every test, in the browser too
+test: setup browser java embeddings lint typecheck ## lint, type-check and run every test, in the browser too
 	$(BIN)/python -m pytest
 
 bench-quality: setup embeddings ## public-data quality benchmark (BANKING77, CLINC150)

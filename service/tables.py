@@ -101,6 +101,9 @@ class Item(Base):
     # An audit sample: the policy would have auto-applied it; it waits for a human instead,
     # and the verdict measures the live precision of auto-applied labels (service/serving/audit.py).
     audit: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Loaded by `triage import-history` (service/items/history.py): counted in metrics and
+    # themes, never queued, escalated, notified about or fed to the burst detector.
+    historical: Mapped[bool] = mapped_column(default=False, server_default=false())
     owner: Mapped[str] = mapped_column(String(32), index=True)
     response_rule: Mapped[str] = mapped_column(String(64))
     routing_rule: Mapped[str] = mapped_column(String(128))

@@ -94,6 +94,7 @@ def _times(
         .add_columns(Item.acknowledged_at, Item.closed_at)
         .where(
             or_(Item.acknowledged_at.is_not(None), Item.status == RESOLVED),
+            Item.historical.is_(False),  # imported history was never handled here
             *in_range,
         )
     ).all()

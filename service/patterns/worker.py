@@ -254,7 +254,14 @@ def analyse_pending(
         detector = _detector(row, burst_config(policy), worker.encoders.detector_dim)
         _forget_closed(session, detector)
         _seed_new_themes(session, detector, themes)
-        decisions = _observe(detector, worker.encoders.detector, pending, themes)
+        # History (import-history) gets its theme but is no burst: it must page nobody.
+        live = [(i, t) for i, t in zip(pending, themes, strict=True) if not i.historical]
+        decisions = _observe(
+            detector,
+            worker.encoders.detector,
+            [item for item, _ in live],
+            [theme for _, theme in live],
+        )
         known = {str(item.id): item for item in pending}
         _items_named(session, decisions, known)
         changed = apply_decisions(

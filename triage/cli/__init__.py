@@ -15,6 +15,7 @@ import sys
 import typer
 
 from core.errors import ModelNotFoundError, TriageError
+from triage.cli import backfill_commands as backfills
 from triage.cli import lifecycle_commands as lifecycle
 from triage.cli import model_commands as model
 from triage.cli import replies_commands as replies
@@ -43,6 +44,8 @@ app.command("compare")(lifecycle.compare)
 app.command("serve")(service.serve)
 app.command("escalate-overdue")(service.escalate_overdue)
 app.command("export-corrections")(service.export_corrections)
+app.command("backfill")(backfills.backfill)
+app.command("import-history")(backfills.import_history)
 
 calibration_app = typer.Typer(help="Named, frozen calibration sets every model is measured on.")
 calibration_app.command("add")(lifecycle.calibration_add)
