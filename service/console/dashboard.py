@@ -60,9 +60,7 @@ def _figures(
     """Every section of GET /v1/metrics over the dashboard's range (service/metrics/report.py)."""
     return collect_metrics(
         db,
-        triager=runtime.holder.triager,
-        settings=runtime.settings,
-        root_causes=runtime.policy.resolution.root_causes,
+        runtime,
         received_from=start,
         received_to=end,
         bucket=bucket,

@@ -19,21 +19,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from core.settings import Settings
-from model.engine import Triager
 from service.clock import as_utc
 from service.errors import NotFoundError
 from service.incidents.figures import incident_figures
 from service.metrics.resolution import resolution_figures
 from service.metrics.schemas import MetricsOut
 from service.metrics.service import compute_metrics
+from service.runtime import Runtime
 from service.serving.audit import audit_section
 
 CSV_COLUMNS = ("section", "metric", "group", "value")
@@ -72,21 +71,19 @@ SECTIONS = (
 
 def collect_metrics(
     session: Session,
+    runtime: Runtime,
     *,
-    triager: Triager,
-    settings: Settings,
-    root_causes: Sequence[str],
     received_from: datetime | None,
     received_to: datetime | None,
     bucket: str,
 ) -> MetricsOut:
     """Every section of GET /v1/metrics: the items' figures, the audits of auto-applied labels
     (`audit`), the incidents opened in the range (`incidents`), and time to resolution with the
-    root causes of the policy's taxonomy `root_causes` (`resolution`)."""
+    root causes of the policy's taxonomy (`resolution`)."""
     figures = compute_metrics(
         session=session, received_from=received_from, received_to=received_to, bucket=bucket
     )
-    audit = audit_section(session, triager=triager, settings=settings)
+    audit = audit_section(session, triager=runtime.holder.triager, settings=runtime.settings)
     incidents = incident_figures(
         session=session,
         opened_from=as_utc(received_from) if received_from else None,
@@ -96,7 +93,7 @@ def collect_metrics(
         session=session,
         received_from=received_from,
         received_to=received_to,
-        taxonomy=root_causes,
+        taxonomy=runtime.policy.resolution.root_causes,
     )
     # The sections are validated models already; MetricsOut adds the other three.
     return MetricsOut(**dict(figures), audit=audit, incidents=incidents, resolution=resolution)

@@ -45,9 +45,7 @@ def _metrics(
     with transaction(runtime.factory) as session:
         return collect_metrics(
             session,
-            triager=runtime.holder.triager,
-            settings=runtime.settings,
-            root_causes=runtime.policy.resolution.root_causes,
+            runtime,
             received_from=received_from,
             received_to=received_to,
             bucket=bucket,
